@@ -1,0 +1,204 @@
+"""Annotation batches: export whole documents as sentence lists, import marked-up files.
+
+    python -m training.annotate export-ar   # writes training/annotation/ar/batch_*.tsv
+    python -m training.annotate export-fa
+    python -m training.annotate check FILE.ann.tsv     # parse a marked file, report errors
+    python -m training.annotate import LANG            # all *.ann.tsv -> training/data/LANG/annotated.jsonl
+
+Batch files are TSV: ``sent_id<TAB>sentence``, with ``# doc ...`` header lines that give
+the annotator the document's date and title. An annotator copies ``batch_NN.tsv`` to
+``batch_NN.ann.tsv`` and adds inline markup (see training/markup.py) to the sentence column.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+from eventx.segment import split_sentences
+from training.markup import MarkupError, parse
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+ANN = ROOT / "training" / "annotation"
+TAXONOMY = json.loads((ROOT / "schemas" / "taxonomy.json").read_text())
+CLASSES = set(TAXONOMY["classes"])
+ROLES = set(TAXONOMY["roles"])
+SEED = 13
+
+
+def _clean(s: str) -> str:
+    return s.replace("\t", " ")
+
+
+def _doc_sentences(doc_id: str, text: str) -> list[dict]:
+    return [{"sent_id": f"{doc_id}:{i:03d}", "start": s.start, "end": s.end, "text": s.text}
+            for i, s in enumerate(split_sentences(text))]
+
+
+def _write_batches(lang: str, docs: list[dict], n_batches: int) -> None:
+    out = ANN / lang
+    out.mkdir(parents=True, exist_ok=True)
+    # whole documents go to one batch; balance batches by sentence count
+    loads = [0] * n_batches
+    groups: list[list[dict]] = [[] for _ in range(n_batches)]
+    for d in docs:
+        k = loads.index(min(loads))
+        groups[k].append(d)
+        loads[k] += len(d["sentences"])
+    manifest = []
+    for k, g in enumerate(groups):
+        lines = []
+        for d in g:
+            lines.append(f"# doc {d['doc_id']} | published {d.get('published') or 'unknown'} | {_clean(d['title'])}")
+            for s in d["sentences"]:
+                lines.append(f"{s['sent_id']}\t{_clean(s['text'])}")
+            manifest.append({k2: v for k2, v in d.items() if k2 != "text"} | {"batch": k + 1})
+        (out / f"batch_{k + 1:02d}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with open(out / "manifest.jsonl", "w", encoding="utf-8") as f:
+        for d in manifest:
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")
+    print(lang, "docs", len(docs), "sentences", sum(loads), "batches", loads)
+
+
+def _pick(docs, rng, target, lo=4, hi=25, seen=None):
+    seen = seen if seen is not None else set()
+    rng.shuffle(docs)
+    out, n = [], 0
+    for d in docs:
+        if n >= target:
+            break
+        if d["doc_id"] in seen:
+            continue
+        sents = _doc_sentences(d["doc_id"], d["text"])
+        if not lo <= len(sents) <= hi or any("\t" in s["text"] for s in sents):
+            continue
+        d["sentences"] = sents
+        seen.add(d["doc_id"])
+        out.append(d)
+        n += len(sents)
+    return out
+
+
+AR_SHIPMENT = re.compile(r"شحنة|شحنات|إمدادات|امدادات|تعزيزات|قافلة|أسلحة وذخائر|تسليم أسلحة|صفقة أسلحة|ضبط|مصادرة|تهريب")
+AR_CAPTURE = re.compile(r"سيطر|تحرير|استعاد|استعادة|انتزاع")
+AR_AIR = re.compile(r"غارة|غارات|طائرات التحالف|الطيران")
+
+
+def export_ar(n_batches: int = 4) -> None:
+    rng = random.Random(SEED)
+    seen: set[str] = set()
+
+    def load(path, opener=open):
+        with opener(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                yield {"doc_id": r["id"], "lang": "ar", "source": "saudinewsnet/" + r["source"],
+                       "url": r["url"], "published": r["date"], "title": r["title"], "text": r["text"]}
+
+    sub = list(load(SHARED / "ar/saudinewsnet/conflict_subset.jsonl"))
+    sub_ids = {d["doc_id"] for d in sub}
+    docs = _pick(sub, rng, 1750, seen=seen)
+    # shipment and seizure are rare in the conflict subset: add documents from the full
+    # collection that mention supplies, reinforcements, convoys or seizures
+    full = [d for d in load(SHARED / "ar/saudinewsnet/saudinewsnet_all.jsonl.gz", gzip.open)
+            if d["doc_id"] not in sub_ids and len(AR_SHIPMENT.findall(d["text"])) >= 2
+            and (AR_CAPTURE.search(d["text"]) or AR_AIR.search(d["text"]) or "أسلحة" in d["text"])]
+    docs += _pick(full, rng, 550, seen=seen)
+    _write_batches("ar", docs, n_batches)
+
+
+FA_KW = re.compile(r"درگير|درگیر|حمله|بمباران|هوايي|هوایی|موشك|موشک|خمپاره|تسلط|آزادساز|تصرف|داعش|النصره|طالبان|"
+                   r"تروريست|تروریست|محموله|سلاح|تسليحات|تسلیحات|كشته|کشته|بازداشت|دستگير|دستگیر|انفجار|ارتش|شبه‌نظامی|شبه نظامي")
+
+
+def export_fa(n_batches: int = 3) -> None:
+    rng = random.Random(SEED)
+    seen: set[str] = set()
+
+    def fars(path, opener=open):
+        with opener(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                text = "\n".join(x for x in (r.get("title"), r.get("abstract"), r.get("text")) if x)
+                yield {"doc_id": str(r["id"]) if str(r["id"]).startswith("fars-") else "fars-" + str(r["id"]), "lang": "fa", "source": "farsnews",
+                       "url": r.get("link"), "published": r.get("date"), "title": r.get("title") or "", "text": text}
+
+    sub = list(fars(SHARED / "fa/farsnews/conflict_subset.jsonl"))
+    docs = _pick(sub, rng, 10_000, lo=2, hi=40, seen=seen)
+    rest = [d for d in fars(SHARED / "fa/farsnews/farsnews_all.jsonl.gz", gzip.open)
+            if d["doc_id"] not in seen and len(FA_KW.findall(d["text"])) >= 4]
+    docs += _pick(rest, rng, 500, lo=2, hi=40, seen=seen)
+    for name in ("hamshahri", "radiofarda"):
+        items = json.loads((SHARED / f"fa/rss/{name}.json").read_text(encoding="utf-8"))
+        rss = []
+        for i, r in enumerate(items):
+            text = (r.get("title") or "") + "\n" + (r.get("summary") or "")
+            if len(FA_KW.findall(text)) >= 1:
+                rss.append({"doc_id": f"{name}-{i:04d}", "lang": "fa", "source": f"rss/{name}", "url": r.get("link"),
+                            "published": None, "title": r.get("title") or "", "text": text})
+        docs += _pick(rss, rng, 10_000, lo=1, hi=40, seen=seen)
+    _write_batches("fa", docs, n_batches)
+
+
+def read_ann(path: Path) -> list[tuple[str, str]]:
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        sid, sep, marked = line.partition("\t")
+        if not sep:
+            raise MarkupError(f"{path.name}:{n}: no TAB between sentence id and text")
+        rows.append((sid.strip(), marked))
+    return rows
+
+
+def check(path: Path, sources: dict[str, str] | None = None) -> list[str]:
+    """Parse every line of a marked file; return 'file:line: message' errors."""
+    errors = []
+    for sid, marked in read_ann(path):
+        try:
+            parse(marked, classes=CLASSES, roles=ROLES, source=None if sources is None else sources.get(sid))
+            if sources is not None and sid not in sources:
+                errors.append(f"{path.name}: {sid}: unknown sentence id")
+        except MarkupError as e:
+            errors.append(f"{path.name}: {sid}: {e}")
+    return errors
+
+
+def _sources(lang: str) -> dict[str, str]:
+    out = {}
+    for line in (ANN / lang / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        d = json.loads(line)
+        for s in d["sentences"]:
+            out[s["sent_id"]] = _clean(s["text"])
+    return out
+
+
+def main(argv: list[str]) -> int:
+    cmd = argv[0] if argv else ""
+    if cmd == "export-ar":
+        export_ar()
+    elif cmd == "export-fa":
+        export_fa()
+    elif cmd == "check":
+        path = Path(argv[1])
+        lang = path.parent.name
+        src = _sources(lang) if (ANN / lang / "manifest.jsonl").exists() and "written" not in path.name else None
+        errs = check(path, src)
+        for e in errs:
+            print(e)
+        n = len(read_ann(path))
+        print(f"{path}: {n} sentences, {len(errs)} errors")
+        return 1 if errs else 0
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
