@@ -178,12 +178,97 @@ def _sources(lang: str) -> dict[str, str]:
     return out
 
 
+LICENSES = {"saudinewsnet": "CC BY-NC-SA 4.0 (SaudiNewsNet, Alshaikhdeeb & Ahmad 2015)",
+            "farsnews": "article copyright Fars News Agency; text redistributed in a public Apache-2.0 repository",
+            "rss": "Hamshahri / RadioFarda RSS titles and summaries; no licence stated, research use",
+            "written": "MIT (written by the eventx maintainers about real public events)"}
+
+
+def _same_split_for_shared_text(records: list[dict]) -> None:
+    """Documents that share a sentence (re-published articles) must share a split: union them."""
+    from training.corpus import norm_text
+    parent: dict[str, str] = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+    first: dict[str, str] = {}
+    for r in records:
+        if r["origin"] != "real":
+            continue
+        key = norm_text(r["text"])
+        if len(key) > 25:
+            if key in first:
+                a, b = find(first[key]), find(r["doc_id"])
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            else:
+                first[key] = r["doc_id"]
+    split_of = {}
+    for r in records:  # the group's split is that of its smallest document id
+        root = find(r["doc_id"])
+        if root == r["doc_id"]:
+            split_of[root] = r["split"]
+    for r in records:
+        root = find(r["doc_id"])
+        if r["origin"] == "real" and root in split_of:
+            r["split"] = split_of[root]
+
+
+def import_lang(lang: str) -> dict[str, int]:
+    """Convert every finished ``*.ann.tsv`` of ``lang`` into corpus JSONL under training/data/LANG/."""
+    from training.corpus import DATA, make_record, write_jsonl
+    docs = {}
+    for line in (ANN / lang / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        d = json.loads(line)
+        docs[d["doc_id"]] = d
+    sent_doc = {s["sent_id"]: d for d in docs.values() for s in d["sentences"]}
+    out: dict[str, list[dict]] = {}
+    for path in sorted((ANN / lang).glob("*.ann.tsv")):
+        written = path.name.startswith("written")
+        header = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# doc "):
+                parts = [p.strip() for p in line[6:].split("|")]
+                header[parts[0]] = {"event": parts[1].replace("event", "").strip() if len(parts) > 1 else None,
+                                    "basis": parts[-1] if len(parts) > 3 else ""}
+        for sid, marked in read_ann(path):
+            doc_id = sid.rsplit(":", 1)[0]
+            if written:
+                src = None
+                meta = {"source": "written", "published": None, "url": None}
+            else:
+                if sid not in sent_doc:
+                    raise MarkupError(f"{path.name}: {sid}: unknown sentence id")
+                meta = sent_doc[sid]
+                src = next(s["text"] for s in meta["sentences"] if s["sent_id"] == sid)
+            p = parse(marked, classes=CLASSES, roles=ROLES, source=None if src is None else _clean(src))
+            text = src if src is not None else p.text
+            family = meta["source"].split("/")[0]
+            rec = make_record(rid=f"{lang}:{sid}", doc_id=doc_id, lang=lang, source=meta["source"],
+                              license=LICENSES["written" if written else family], text=text,
+                              triggers=p.triggers, arguments=p.arguments,
+                              origin="written" if written else "real", published=meta.get("published"),
+                              url=meta.get("url"), annotation_batch=path.name.split(".")[0])
+            if written:
+                rec["event_basis"] = header.get(doc_id, {}).get("basis", "")
+            out.setdefault("written" if written else family, []).append(rec)
+    _same_split_for_shared_text([r for recs in out.values() for r in recs])
+    for name, recs in out.items():
+        write_jsonl(DATA / lang / f"{name}.jsonl", recs)
+    return {k: len(v) for k, v in out.items()}
+
+
 def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else ""
     if cmd == "export-ar":
         export_ar()
     elif cmd == "export-fa":
         export_fa()
+    elif cmd == "import":
+        for lang in argv[1:] or ["ar", "fa"]:
+            print(lang, import_lang(lang))
     elif cmd == "check":
         path = Path(argv[1])
         lang = path.parent.name

@@ -1,0 +1,1 @@
+"""eventx: conflict events from news as ACLED-style records."""
