@@ -184,6 +184,33 @@ LICENSES = {"saudinewsnet": "CC BY-NC-SA 4.0 (SaudiNewsNet, Alshaikhdeeb & Ahmad
             "written": "MIT (written by the eventx maintainers about real public events)"}
 
 
+def _resolutions() -> dict[str, list[dict]]:
+    """Review decisions that drop first-pass triggers (training/annotation/resolutions.json)."""
+    path = ANN / "resolutions.json"
+    out: dict[str, list[dict]] = {}
+    if path.exists():
+        for d in json.loads(path.read_text(encoding="utf-8"))["drop"]:
+            out.setdefault(d["sentence"], []).append(d)
+    return out
+
+
+_RESOLVED: dict[str, list[dict]] | None = None
+
+
+def _apply_resolutions(p, sid: str, lang: str):
+    global _RESOLVED
+    if _RESOLVED is None:
+        _RESOLVED = _resolutions()
+    drops = _RESOLVED.get(sid, [])
+    if not drops:
+        return p
+    gone = {t["id"] for t in p.triggers
+            if any(d["class"] == t["class"] and d["trigger"].strip() == t["text"] for d in drops)}
+    p.triggers = [t for t in p.triggers if t["id"] not in gone]
+    p.arguments = [a for a in p.arguments if a["trigger"] not in gone]
+    return p
+
+
 def _same_split_for_shared_text(records: list[dict]) -> None:
     """Documents that share a sentence (re-published articles) must share a split: union them."""
     from training.corpus import norm_text
@@ -225,7 +252,8 @@ def import_lang(lang: str) -> dict[str, int]:
         docs[d["doc_id"]] = d
     sent_doc = {s["sent_id"]: d for d in docs.values() for s in d["sentences"]}
     out: dict[str, list[dict]] = {}
-    for path in sorted((ANN / lang).glob("*.ann.tsv")):
+    # second_* files are the independent second pass, used only for agreement (training/agreement.py)
+    for path in sorted(p for p in (ANN / lang).glob("*.ann.tsv") if not p.name.startswith("second")):
         written = path.name.startswith("written")
         header = {}
         for line in path.read_text(encoding="utf-8").splitlines():
@@ -244,6 +272,7 @@ def import_lang(lang: str) -> dict[str, int]:
                 meta = sent_doc[sid]
                 src = next(s["text"] for s in meta["sentences"] if s["sent_id"] == sid)
             p = parse(marked, classes=CLASSES, roles=ROLES, source=None if src is None else _clean(src))
+            p = _apply_resolutions(p, sid, lang)
             text = src if src is not None else p.text
             family = meta["source"].split("/")[0]
             rec = make_record(rid=f"{lang}:{sid}", doc_id=doc_id, lang=lang, source=meta["source"],

@@ -1,0 +1,42 @@
+"""Event class -> ACLED event_type / sub_event_type, by the rules in ``schemas/taxonomy.json``.
+
+The rules name predicates defined here; each takes the event's normalized context and returns
+whether it holds. Every decision comes back with its reason.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eventx.taxonomy import taxonomy
+
+__all__ = ["EventContext", "classify", "PREDICATES"]
+
+
+@dataclass
+class EventContext:
+    event_class: str
+    inter1: int = 0
+    inter2: int = 0
+    fatalities: int = 0
+    has_actor2: bool = False
+    fighting_reported: bool = True
+
+
+PREDICATES = {
+    "actor1_is_state": lambda c: c.inter1 in (1, 8),
+    "no_fighting": lambda c: not c.fighting_reported,
+    "has_actor2": lambda c: c.has_actor2,
+    "has_fatalities_and_state_actor2": lambda c: c.fatalities > 0 and c.inter2 in (1, 8),
+    "actor1_is_mob": lambda c: c.inter1 in (4, 5) and c.inter2 == 7,
+}
+
+
+def classify(ctx: EventContext) -> tuple[str, str, list[str], str]:
+    """(event_type, sub_event_type, tags, reason) for an event of class ``ctx.event_class``."""
+    spec = taxonomy()["classes"][ctx.event_class]
+    for rule in spec.get("rules", []):
+        if PREDICATES[rule["if"]](ctx):
+            et, st = rule["then"]
+            return et, st, list(spec.get("tags", [])), f"class {ctx.event_class} and {rule['if']} -> {et}/{st}"
+    et, st = spec["default"]
+    return et, st, list(spec.get("tags", [])), f"class {ctx.event_class} -> {et}/{st} (taxonomy default)"

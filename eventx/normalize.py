@@ -1,0 +1,181 @@
+"""From tagged spans to ACLED field values. Every function returns ``(value, reason)``.
+
+Dates are resolved here (``resolve_date``), fatalities counted (``count_fatalities``), actor and
+place names cleaned (``clean_name``); the word lists live in ``schemas/lexicon.json``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from functools import lru_cache
+
+from eventx.taxonomy import data_file
+
+__all__ = ["fold", "to_ascii_digits", "resolve_date", "count_fatalities", "clean_name", "lexicon"]
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_MARKS = re.compile(r"[\u064B-\u065F\u0670\u0640\u200c\u200d\u200e\u200f]")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict:
+    return json.loads(data_file("lexicon.json").read_text(encoding="utf-8"))
+
+
+def to_ascii_digits(s: str) -> str:
+    return s.translate(_DIGITS)
+
+
+def fold(s: str) -> str:
+    """Matching key: NFKC, ASCII digits, no diacritics/tatweel/ZWNJ, one form of alef, yeh, kaf, teh marbuta."""
+    s = unicodedata.normalize("NFKC", s).translate(_DIGITS)
+    s = _MARKS.sub(" ", s) if "\u200c" in s else _MARKS.sub("", s)
+    s = re.sub("[إأآٱ]", "ا", s).replace("ي", "ی").replace("ى", "ی").replace("ك", "ک").replace("ة", "ه")
+    return re.sub(r"\s+", " ", s).strip().lower()
+
+
+@lru_cache(maxsize=1)
+def _tables():
+    lx = lexicon()
+    months = {fold(w): int(m) for m, ws in lx["months"].items() for w in ws}
+    weekdays = {fold(w): int(d) for d, ws in lx["weekdays"].items() for w in ws}
+    rel_days = {fold(w): int(d) for d, ws in lx["relative_days"].items() for w in ws}
+    weeks = [fold(w) for w in lx["relative_weeks"]]
+    monthsrel = [fold(w) for w in lx["relative_months"]]
+    pmonths = {fold(w): m for w, m in lx["persian_months"].items()}
+    hmonths = {fold(w): m for w, m in lx["hijri_months"].items()}
+    return months, weekdays, rel_days, weeks, monthsrel, pmonths, hmonths
+
+
+def _month_day(s: str, names: dict[str, int]):
+    """(day, month, year|None) from 'D MONTH [YEAR]' or 'MONTH D[, YEAR]' with any of ``names``."""
+    for name in sorted(names, key=len, reverse=True):
+        m = re.search(rf"(?:^|\s)(\d{{1,2}})\s+(?:من\s+)?{re.escape(name)}(?:\s+(?:عام\s+|سنة\s+|سال\s+)?(\d{{4}}))?(?:\s|$)", s)
+        if m:
+            return int(m.group(1)), names[name], int(m.group(2)) if m.group(2) else None
+        m = re.search(rf"(?:^|\s){re.escape(name)}\s+(\d{{1,2}})(?:,?\s+(\d{{4}}))?(?:\s|$)", s)
+        if m:
+            return int(m.group(1)), names[name], int(m.group(2)) if m.group(2) else None
+    return None
+
+
+def _closest_past(published: dt.date, month: int, day: int, year: int | None) -> dt.date | None:
+    try:
+        if year:
+            return dt.date(year, month, day)
+        d = dt.date(published.year, month, day)
+        return d if d <= published + dt.timedelta(days=2) else dt.date(published.year - 1, month, day)
+    except ValueError:
+        return None
+
+
+def resolve_date(text: str | None, published: dt.date | None) -> tuple[dt.date | None, int, str]:
+    """(event_date, time_precision, reason) for a time expression and the publication date.
+
+    Weekdays resolve to the most recent such day on or before publication; with no usable
+    expression the publication date is used with precision 2; with neither, no date.
+    """
+    months, weekdays, rel_days, weeks, monthsrel, pmonths, hmonths = _tables()
+    s = fold(text or "")
+    if s:
+        md = _month_day(s, pmonths)
+        if md:
+            import jdatetime
+            day, month, year = md
+            pub_j = jdatetime.date.fromgregorian(date=published) if published else None
+            y = year or (pub_j.year if pub_j else None)
+            if y:
+                try:
+                    g = jdatetime.date(y, month, day).togregorian()
+                    if not year and published and g > published + dt.timedelta(days=2):
+                        g = jdatetime.date(y - 1, month, day).togregorian()
+                    return g, 1, f"Solar Hijri date {day}/{month}/{y} in {text!r} converted with jdatetime"
+                except ValueError:
+                    pass
+        md = _month_day(s, hmonths)
+        if md and md[2]:
+            from hijridate import Hijri
+            day, month, year = md
+            try:
+                g = Hijri(year, month, day).to_gregorian()
+                return dt.date(g.year, g.month, g.day), 1, f"Hijri date {day}/{month}/{year} in {text!r} converted with hijridate"
+            except (ValueError, OverflowError):
+                pass
+        md = _month_day(s, months)
+        if md:
+            day, month, year = md
+            if year or published:
+                d = _closest_past(published or dt.date(year, 1, 1), month, day, year)
+                if d:
+                    return d, 1, f"calendar date in {text!r}" + ("" if year else f", year from publication {published}")
+        if published:
+            for phrase in sorted(rel_days, key=len, reverse=True):
+                if re.search(rf"(?:^|\s){re.escape(phrase)}(?:\s|$)", s):
+                    return published + dt.timedelta(days=rel_days[phrase]), 1, f"{text!r} relative to publication {published}"
+            for name in sorted(weekdays, key=len, reverse=True):
+                if re.search(rf"(?:^|\s)(?:یوم\s+|روز\s+|on\s+|last\s+)?{re.escape(name)}(?:\s|$)", s):
+                    back = (published.weekday() - weekdays[name]) % 7
+                    return (published - dt.timedelta(days=back), 1,
+                            f"weekday in {text!r}: most recent on or before publication {published}")
+            if any(w in s for w in weeks):
+                return published, 2, f"{text!r} names the past week: publication date with week precision"
+            if any(w in s for w in monthsrel):
+                return published, 3, f"{text!r} names the month: publication date with month precision"
+            import dateparser
+            got = dateparser.parse(to_ascii_digits(text), settings={"RELATIVE_BASE": dt.datetime.combine(published, dt.time()),
+                                                                     "PREFER_DATES_FROM": "past", "STRICT_PARSING": False})
+            if got and abs((got.date() - published).days) < 3660:
+                return got.date(), 1, f"{text!r} parsed by dateparser relative to publication {published}"
+    if published:
+        why = f"time expression {text!r} not understood" if text else "no date stated"
+        return published, 2, f"{why}: publication date {published} with week precision (ACLED practice)"
+    why = f"time expression {text!r} not understood" if text else "no date stated"
+    return None, 3, f"{why} and publication date unknown: event_date left empty"
+
+
+def count_fatalities(texts: list[str]) -> tuple[int, str]:
+    """The most conservative (smallest) count of killed among the fatality spans."""
+    lx = lexicon()
+    words = {fold(w): int(n) for n, ws in lx["number_words"].items() for w in ws}
+    vague = {fold(w): int(n) for n, ws in lx["vague_quantities"].items() for w in ws}
+    found = []
+    for t in texts:
+        s = fold(t)
+        m = re.search(r"\d[\d,\.]*", s)
+        if m:
+            try:
+                found.append((int(float(m.group().replace(",", ""))), f"{t!r} is the number {m.group()}"))
+                continue
+            except ValueError:
+                pass
+        hit = next((n for w, n in sorted(vague.items(), key=lambda x: -len(x[0])) if w in s), None)
+        if hit is not None:
+            found.append((hit, f"{t!r} is a vague quantity coded {hit} per ACLED practice"))
+            continue
+        toks = re.sub(r"^(و|ال)", "", s).split()
+        for tok in toks:
+            for cand in (tok, re.sub(r"^(و|ب|ل)", "", tok)):
+                if cand in words:
+                    found.append((words[cand], f"{t!r} is the number word {cand!r}"))
+                    break
+            else:
+                continue
+            break
+    if not found:
+        return 0, "no count of killed stated" if not texts else f"fatality spans {texts!r} hold no number"
+    n, why = min(found)
+    return n, why + (" (smallest of several reported figures)" if len(found) > 1 else "")
+
+
+_PROCLITIC = re.compile(r"^(?:و|ف)?(?:ب|ل|ك)?(?=ال)|^(?:و|ف)(?=\S{3,})")
+
+
+def clean_name(text: str) -> tuple[str, str]:
+    """A name as it should appear in a record: quotes, brackets and attached conjunctions removed."""
+    s = text.strip().strip("«»\"'“”‘’()[]،,.:؛").strip()
+    t = _PROCLITIC.sub("", s) if re.match(r"[\u0600-\u06FF]", s) else s
+    if t != text:
+        return t, f"surface text {text!r} cleaned to {t!r}"
+    return t, "surface text"
