@@ -29,7 +29,7 @@ def _items(marked: str, sid: str | None = None, lang: str = "") -> set[tuple]:
 
 def agreement(lang: str, resolved: bool = False) -> dict:
     first = {}
-    for path in (ANN / lang).glob("batch_*.ann.tsv"):
+    for path in [*(ANN / lang).glob("batch_*.ann.tsv"), *(ANN / lang).glob("written_*.ann.tsv")]:
         first.update(dict(read_ann(path)))
     tp, n1, n2 = Counter(), Counter(), Counter()
     sentences = 0

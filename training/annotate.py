@@ -162,7 +162,7 @@ def check(path: Path, sources: dict[str, str] | None = None) -> list[str]:
     for sid, marked in read_ann(path):
         try:
             parse(marked, classes=CLASSES, roles=ROLES, source=None if sources is None else sources.get(sid))
-            if sources is not None and sid not in sources:
+            if sources is not None and sid not in sources and "-written-" not in sid:
                 errors.append(f"{path.name}: {sid}: unknown sentence id")
         except MarkupError as e:
             errors.append(f"{path.name}: {sid}: {e}")

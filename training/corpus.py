@@ -201,7 +201,33 @@ def stats(records: list[dict]) -> dict:
     return st
 
 
+FROZEN = DATA / "FROZEN.json"
+
+
+def split_digest(records: list[dict], split: str, lang: str) -> str:
+    """Checksum of one language's split: ids, texts and every label."""
+    h = hashlib.sha256()
+    for r in sorted((r for r in records if r["split"] == split and r["lang"] == lang), key=lambda r: r["id"]):
+        h.update(json.dumps([r["id"], r["text"], r["triggers"], r["arguments"]], ensure_ascii=False,
+                            sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def freeze(version: int) -> dict:
+    recs = load_corpus()
+    out = {"version": version, "note": "dev and test are frozen: changing them needs a version bump here and in the report",
+           "digests": {f"{split}/{lang}": split_digest(recs, split, lang)
+                       for split in ("dev", "test") for lang in sorted({r["lang"] for r in recs})},
+           "sentences": {f"{split}/{lang}": sum(1 for r in recs if r["split"] == split and r["lang"] == lang)
+                         for split in ("dev", "test") for lang in sorted({r["lang"] for r in recs})}}
+    FROZEN.write_text(json.dumps(out, indent=1) + "\n")
+    return out
+
+
 def main(argv: list[str]) -> int:
+    if argv and argv[0] == "freeze":
+        print(json.dumps(freeze(int(argv[1])), indent=1))
+        return 0
     if not argv or argv[0] != "check":
         print(__doc__)
         return 2

@@ -165,8 +165,11 @@ def main(argv=None) -> int:
             ids, mask, types, labels = (x.to(device) for x in collate(rows, tok.pad_token_id))
             task = rows[0]["task"]
             logits = model(ids, mask, types, task)
+            # "O" dominates (97% of trigger labels): down-weight it or the trigger head collapses to all-O
+            weight = torch.ones(logits.size(-1), device=device)
+            weight[0] = cfg.get("o_weight", {}).get(task, 1.0)
             loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), labels.view(-1),
-                                                     ignore_index=-100)
+                                                     weight=weight, ignore_index=-100)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(body + heads, 1.0)
             opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
