@@ -5,7 +5,6 @@ documents (sentences of many documents are tagged together, length-sorted).
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from eventx.encoder import EncoderError, load_tokenizer, resolve_encoder
+from eventx.encoder import load_tokenizer, resolve_encoder
 from eventx.segment import word_spans
 from eventx.taxonomy import CLASSES, ROLES
 

@@ -1,7 +1,6 @@
 """The embedded encoder: conversion, tokenizer parity with the package's own C tokenizer,
 embedding parity with the package's engine, other encoders, word alignment, bad files."""
 import ctypes
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from eventx.encoder import E5File, EncoderError, EncoderTokenizer, ensure_converted, load_tokenizer, packaged_file
+from eventx.encoder import E5File, EncoderError, ensure_converted, load_tokenizer, packaged_file
 
 SHIM = Path(__file__).parent / "support" / "e5_tokenize_shim.c"
 

@@ -1,7 +1,6 @@
 """End to end: records from text, the CLI on good and bad files, records from tagged sentences."""
 import datetime as dt
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,11 @@ AR = ("وقالت مصادر محلية إن طائرات التحالف شنت 
       "فيما اندلعت اشتباكات عنيفة بين المقاومة الشعبية والميليشيات في تعز أسفرت عن مقتل 12 مسلحا.")
 
 
+def span_of(text: str, label: str, words: str, conf: float = 0.9) -> Span:
+    s = text.index(words)
+    return Span(label, s, s + len(words), words, conf)
+
+
 @pytest.fixture(scope="module")
 def extractor(encoder_dir):
     return Extractor()
@@ -25,9 +29,7 @@ def extractor(encoder_dir):
 
 def test_records_from_a_tagged_arabic_sentence_validate():
     text = "شنت طائرات التحالف أمس غارات على مواقع الحوثيين في صعدة مما أدى إلى مقتل ثلاثة مدنيين"
-    def sp(label, word):
-        s = text.index(word)
-        return Span(label, s, s + len(word), word, 0.9)
+    sp = lambda label, words: span_of(text, label, words)  # noqa: E731
     ev = TaggedEvent(sp("airstrike", "غارات"), [sp("actor1", "طائرات التحالف"), sp("actor2", "الحوثيين"),
                                                  sp("place", "صعدة"), sp("time", "أمس"), sp("fatalities", "ثلاثة")])
     r = _record(Document("d1", text, dt.date(2015, 7, 21), "alriyadh"), "ar", 0, ev)
@@ -42,9 +44,7 @@ def test_records_from_a_tagged_arabic_sentence_validate():
 
 def test_records_from_a_tagged_persian_sentence_validate():
     text = "ارتش سوریه روز یکشنبه کنترل شهر تدمر را از داعش به دست گرفت"
-    def sp(label, word):
-        s = text.index(word)
-        return Span(label, s, s + len(word), word, 0.8)
+    sp = lambda label, words: span_of(text, label, words, 0.8)  # noqa: E731
     ev = TaggedEvent(sp("capture", "به دست گرفت"), [sp("actor1", "ارتش سوریه"), sp("actor2", "داعش"),
                                                     sp("place", "شهر تدمر"), sp("time", "روز یکشنبه")])
     r = _record(Document("d2", text, dt.date(2016, 3, 28), "irna"), "fa", 0, ev)

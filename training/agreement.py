@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from pathlib import Path
 
 from training.annotate import ANN, CLASSES, ROLES, _apply_resolutions, read_ann
 from training.corpus import DATA

@@ -60,6 +60,23 @@ def _snap(tokens: list[tuple[int, int]], start: int, end: int) -> tuple[int, int
     return inside[0][0], inside[-1][1]
 
 
+def word_range(tokens: list, start: int, end: int) -> tuple[int, int] | None:
+    """(first word, last word + 1) of the words inside characters ``start``-``end``; None if none."""
+    idx = [i for i, (s, e) in enumerate(tokens) if s >= start and e <= end]
+    return (idx[0], idx[-1] + 1) if idx else None
+
+
+def iob_tags(n: int, spans: list[tuple[int, int, str]]) -> list[str]:
+    """IOB2 tags for ``n`` words from (first word, end word, label) spans; an overlapping span is skipped."""
+    tags = ["O"] * n
+    for a, b, lab in sorted(spans, key=lambda x: x[0]):  # stable: the first of two equal spans wins
+        if all(x == "O" for x in tags[a:b]):
+            tags[a] = "B-" + lab
+            for i in range(a + 1, b):
+                tags[i] = "I-" + lab
+    return tags
+
+
 def make_record(*, rid: str, doc_id: str, lang: str, source: str, license: str, text: str,
                 triggers: list[dict], arguments: list[dict], origin: str = "real",
                 published: str | None = None, split: str | None = None, **extra) -> dict:

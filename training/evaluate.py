@@ -24,25 +24,20 @@ from pathlib import Path
 from seqeval.metrics import classification_report, f1_score
 from seqeval.scheme import IOB2
 
-from training.corpus import DATA, load_corpus
+from training.corpus import DATA, iob_tags, load_corpus, word_range
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOORS = ROOT / "training" / "floors.json"
 
 
-def _tags(n: int, spans: list[tuple[int, int, str]]) -> list[str]:
-    t = ["O"] * n
-    for a, b, lab in spans:
-        if all(x == "O" for x in t[a:b]):
-            t[a] = "B-" + lab
-            for i in range(a + 1, b):
-                t[i] = "I-" + lab
-    return t
-
-
-def _word_range(tokens, start, end):
-    idx = [i for i, (s, e) in enumerate(tokens) if s >= start and e <= end]
-    return (idx[0], idx[-1] + 1) if idx else None
+def _spans(tokens, items) -> list[tuple[int, int, str]]:
+    """(first word, end word, label) for (start, end, label) character spans that cover a word."""
+    out = []
+    for s, e, lab in items:
+        r = word_range(tokens, s, e)
+        if r:
+            out.append((*r, lab))
+    return out
 
 
 def sequences(records: list[dict], predictions: list[list]) -> dict:
@@ -53,31 +48,31 @@ def sequences(records: list[dict], predictions: list[list]) -> dict:
         n = len(toks)
         gold_tr = {}
         for t in rec["triggers"]:
-            r = _word_range(toks, t["start"], t["end"])
+            r = word_range(toks, t["start"], t["end"])
             if r:
                 gold_tr[r] = t
         pred_tr = {}
         for ev in events:
-            r = _word_range(toks, ev.trigger.start, ev.trigger.end)
+            r = word_range(toks, ev.trigger.start, ev.trigger.end)
             if r:
                 pred_tr[r] = ev
         for name, lab in (("trigger_identification", lambda c: "TRG"), ("trigger_classification", lambda c: c)):
-            out[name][0].append(_tags(n, [(a, b, lab(t["class"])) for (a, b), t in gold_tr.items()]))
-            out[name][1].append(_tags(n, [(a, b, lab(e.trigger.label)) for (a, b), e in pred_tr.items()]))
+            out[name][0].append(iob_tags(n, [(a, b, lab(t["class"])) for (a, b), t in gold_tr.items()]))
+            out[name][1].append(iob_tags(n, [(a, b, lab(e.trigger.label)) for (a, b), e in pred_tr.items()]))
         multi = len(gold_tr) > 1
         for r, t in gold_tr.items():
-            g = [(*_word_range(toks, x["start"], x["end"]), x["role"]) for x in rec["arguments"] if x["trigger"] == t["id"]]
+            g = _spans(toks, [(x["start"], x["end"], x["role"]) for x in rec["arguments"] if x["trigger"] == t["id"]])
             ev = pred_tr.get(r)
-            p = [(*_word_range(toks, x.start, x.end), x.label) for x in ev.arguments] if ev else []
+            p = _spans(toks, [(x.start, x.end, x.label) for x in ev.arguments]) if ev else []
             for name in ("argument_classification",) + (("argument_classification_multi_event",) if multi else ()):
-                out[name][0].append(_tags(n, [x for x in g if x[0] is not None]))
-                out[name][1].append(_tags(n, [x for x in p if x[0] is not None]))
+                out[name][0].append(iob_tags(n, g))
+                out[name][1].append(iob_tags(n, p))
         for r, ev in pred_tr.items():
             if r not in gold_tr:
-                p = [(*_word_range(toks, x.start, x.end), x.label) for x in ev.arguments]
+                p = _spans(toks, [(x.start, x.end, x.label) for x in ev.arguments])
                 for name in ("argument_classification",) + (("argument_classification_multi_event",) if multi else ()):
                     out[name][0].append(["O"] * n)
-                    out[name][1].append(_tags(n, [x for x in p if x[0] is not None]))
+                    out[name][1].append(iob_tags(n, p))
     return out
 
 

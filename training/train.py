@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import subprocess
 import time
@@ -22,7 +21,7 @@ import torch
 from eventx.encoder import load_tokenizer, resolve_encoder
 from eventx.tag import (Tagger, TaggerModel, argument_labels, build_encoder, encoder_fingerprint, make_inputs,
                         trigger_labels, word_windows)
-from training.corpus import load_corpus
+from training.corpus import iob_tags, load_corpus, word_range
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,20 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def word_tags(rec: dict, spans: list[dict], key: str) -> list[str]:
     """IOB2 tag per word of ``rec`` for the given spans (label under ``key``)."""
     toks = rec["tokens"]
-    tags = ["O"] * len(toks)
-    for sp in sorted(spans, key=lambda x: x["start"]):
-        idx = [i for i, (s, e) in enumerate(toks) if s >= sp["start"] and e <= sp["end"]]
-        if not idx or any(tags[i] != "O" for i in idx):
-            continue  # overlapping spans were rejected by the validator; skip defensively
-        tags[idx[0]] = "B-" + sp[key]
-        for i in idx[1:]:
-            tags[i] = "I-" + sp[key]
-    return tags
-
-
-def trigger_range(rec: dict, trig: dict) -> tuple[int, int]:
-    idx = [i for i, (s, e) in enumerate(rec["tokens"]) if s >= trig["start"] and e <= trig["end"]]
-    return idx[0], idx[-1] + 1
+    ranges = [(word_range(toks, sp["start"], sp["end"]), sp[key]) for sp in spans]
+    return iob_tags(len(toks), [(*r, lab) for r, lab in ranges if r])
 
 
 def examples_for(rec: dict, tok, max_pieces: int, t2i: dict, a2i: dict) -> list[dict]:
@@ -59,7 +46,7 @@ def examples_for(rec: dict, tok, max_pieces: int, t2i: dict, a2i: dict) -> list[
         out.append({"task": "trigger", "ids": ids, "types": types, "first": first,
                     "labels": [t2i[t] for t in ttags[lo:hi]]})
     for trig in rec["triggers"]:
-        a, b = trigger_range(rec, trig)
+        a, b = word_range(rec["tokens"], trig["start"], trig["end"])
         atags = word_tags(rec, [x for x in rec["arguments"] if x["trigger"] == trig["id"]], "role")
         for lo, hi in wins:
             if lo <= a and b <= hi:
@@ -155,6 +142,11 @@ def main(argv=None) -> int:
         opt, lambda s: min(1.0, (s + 1) / max(1, warm)) * max(0.0, (total - s) / max(1, total - warm)))
     n_train = sum(p.numel() for p in body + heads)
     print(f"trainable parameters: {n_train / 1e6:.1f}M; {total} steps", flush=True)
+    # "O" dominates (97% of trigger labels): down-weight it or the trigger head collapses to all-O
+    loss_weights = {}
+    for task, n_lab in (("trigger", len(tl)), ("argument", len(al))):
+        loss_weights[task] = torch.ones(n_lab, device=device)
+        loss_weights[task][0] = cfg.get("o_weight", {}).get(task, 1.0)
     step, t0, deadline = 0, time.time(), (args.max_minutes or 1e9) * 60
     model.train()
     for ep, bl in enumerate(epoch_batches):
@@ -165,11 +157,8 @@ def main(argv=None) -> int:
             ids, mask, types, labels = (x.to(device) for x in collate(rows, tok.pad_token_id))
             task = rows[0]["task"]
             logits = model(ids, mask, types, task)
-            # "O" dominates (97% of trigger labels): down-weight it or the trigger head collapses to all-O
-            weight = torch.ones(logits.size(-1), device=device)
-            weight[0] = cfg.get("o_weight", {}).get(task, 1.0)
             loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.size(-1)), labels.view(-1),
-                                                     weight=weight, ignore_index=-100)
+                                                     weight=loss_weights[task], ignore_index=-100)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(body + heads, 1.0)
             opt.step(); sched.step(); opt.zero_grad(set_to_none=True)
