@@ -1,13 +1,20 @@
 """Annotation batches: export whole documents as sentence lists, import marked-up files.
 
-    python -m training.annotate export-ar   # writes training/annotation/ar/batch_*.tsv
+    python -m training.annotate export-ar   # writes training/annotation/ar/batch_01..04.tsv
     python -m training.annotate export-fa
+    python -m training.annotate search-ar SELECTION.json       # candidates for a targeted batch's query
+    python -m training.annotate export-ar-docs SELECTION.json  # that batch's chosen documents -> batch_NN.tsv
     python -m training.annotate check FILE.ann.tsv     # parse a marked file, report errors
     python -m training.annotate import LANG            # all *.ann.tsv -> training/data/LANG/annotated.jsonl
 
 Batch files are TSV: ``sent_id<TAB>sentence``, with ``# doc ...`` header lines that give
 the annotator the document's date and title. An annotator copies ``batch_NN.tsv`` to
 ``batch_NN.ann.tsv`` and adds inline markup (see training/markup.py) to the sentence column.
+
+A targeted batch (batch_06 on) is described by a selection file, ``batch_NN.select.json``: the
+search query (regular expressions over sentences of the full collection), the documents chosen by
+reading the candidates, and the split they go to. Documents added after dev/test were frozen are
+pinned to train in the manifest (``"split": "train"``, see ``training.corpus.pinned_split``).
 """
 from __future__ import annotations
 
@@ -88,16 +95,19 @@ AR_CAPTURE = re.compile(r"سيطر|تحرير|استعاد|استعادة|انت
 AR_AIR = re.compile(r"غارة|غارات|طائرات التحالف|الطيران")
 
 
+def _load_snn(path: Path, opener=open):
+    """SaudiNewsNet articles as annotation documents."""
+    with opener(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            yield {"doc_id": r["id"], "lang": "ar", "source": "saudinewsnet/" + r["source"],
+                   "url": r["url"], "published": r["date"], "title": r["title"], "text": r["text"]}
+
+
 def export_ar(n_batches: int = 4) -> None:
     rng = random.Random(SEED)
     seen: set[str] = set()
-
-    def load(path, opener=open):
-        with opener(path, "rt", encoding="utf-8") as f:
-            for line in f:
-                r = json.loads(line)
-                yield {"doc_id": r["id"], "lang": "ar", "source": "saudinewsnet/" + r["source"],
-                       "url": r["url"], "published": r["date"], "title": r["title"], "text": r["text"]}
+    load = _load_snn
 
     sub = list(load(SHARED / "ar/saudinewsnet/conflict_subset.jsonl"))
     sub_ids = {d["doc_id"] for d in sub}
@@ -142,6 +152,101 @@ def export_fa(n_batches: int = 3) -> None:
                             "published": None, "title": r.get("title") or "", "text": text})
         docs += _pick(rss, rng, 10_000, lo=1, hi=40, seen=seen)
     _write_batches("fa", docs, n_batches)
+
+
+SELECTION_KEYS = ("batch", "lang", "split", "query", "documents")
+QUERY_KEYS = ("collection", "action", "materiel", "max_sentences")
+
+
+def read_selection(path: Path) -> dict:
+    """A targeted batch's selection file (query + chosen documents), checked for shape."""
+    try:
+        sel = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: cannot read the selection file ({e})") from None
+    missing = [k for k in SELECTION_KEYS if k not in sel] + [f"query.{k}" for k in QUERY_KEYS if k not in sel.get("query", {})]
+    if missing:
+        raise ValueError(f"{path}: missing {', '.join(missing)}")
+    if sel["lang"] != "ar":
+        raise ValueError(f"{path}: lang {sel['lang']!r}: only Arabic (SaudiNewsNet) selections are supported")
+    ids = [d.get("doc_id") for d in sel["documents"]]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if None in ids or dupes:
+        raise ValueError(f"{path}: every document needs a doc_id, each once (repeated: {dupes})")
+    return sel
+
+
+def _manifest_ids(lang: str) -> set[str]:
+    path = ANN / lang / "manifest.jsonl"
+    if not path.exists():
+        return set()
+    return {json.loads(line)["doc_id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+
+
+def search_ar(sel_path: Path) -> list[dict]:
+    """Documents of the collection not yet annotated that have a sentence matching the selection's
+    query (an ``action`` word and a ``materiel`` word in the same sentence), most hits first."""
+    q = read_selection(sel_path)["query"]
+    action, materiel = re.compile(q["action"]), re.compile(q["materiel"])
+    known = _manifest_ids("ar")
+    out = []
+    for d in _load_snn(SHARED / q["collection"], gzip.open):
+        if d["doc_id"] in known or not (action.search(d["text"]) and materiel.search(d["text"])):
+            continue
+        sents = _doc_sentences(d["doc_id"], d["text"])
+        hits = [s["text"] for s in sents if action.search(s["text"]) and materiel.search(s["text"])]
+        if hits and len(sents) <= q["max_sentences"]:
+            out.append({"doc_id": d["doc_id"], "sentences": len(sents), "hits": len(hits),
+                        "title": d["title"], "first_hit": hits[0]})
+    out.sort(key=lambda c: (-c["hits"], c["sentences"], c["doc_id"]))
+    return out
+
+
+def export_ar_docs(sel_path: Path) -> dict:
+    """Write ``batch_NN.tsv`` for a selection's documents and append them to the manifest.
+
+    Refuses documents already annotated, missing from the collection, or sharing a sentence with
+    the corpus or a seed article (a shared sentence would tie the new document to a frozen split)."""
+    from training.corpus import load_corpus, norm_text, pinned_split, seed_texts
+    sel = read_selection(sel_path)
+    split = pinned_split({"doc_id": Path(sel_path).name, "split": sel["split"]})
+    out_dir = ANN / "ar"
+    tsv = out_dir / f"batch_{int(sel['batch']):02d}.tsv"
+    if tsv.exists():
+        raise FileExistsError(f"{tsv} exists: a batch is exported once (its .ann.tsv is annotated against it)")
+    wanted = [d["doc_id"] for d in sel["documents"]]
+    already = sorted(set(wanted) & _manifest_ids("ar"))
+    if already:
+        raise ValueError(f"{sel_path}: already in the manifest: {already}")
+    found = {d["doc_id"]: d for d in _load_snn(SHARED / sel["query"]["collection"], gzip.open) if d["doc_id"] in set(wanted)}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise ValueError(f"{sel_path}: not in {sel['query']['collection']}: {missing}")
+    corpus = {norm_text(r["text"]): r["id"] for r in load_corpus(langs=("ar",)) if len(norm_text(r["text"])) > 25}
+    seeds = [norm_text(t) for t in seed_texts()]
+    lines, manifest, problems = [], [], []
+    for doc_id in wanted:
+        d = found[doc_id]
+        d["sentences"] = _doc_sentences(doc_id, d["text"])
+        for s in d["sentences"]:
+            key = norm_text(s["text"])
+            if key in corpus:
+                problems.append(f"{s['sent_id']}: same sentence as corpus record {corpus[key]}")
+            if len(key) > 40 and any(key in f or f in key for f in seeds if len(f) > 40):
+                problems.append(f"{s['sent_id']}: sentence of a seed article (seeds are never annotated)")
+            if "\t" in s["text"]:
+                problems.append(f"{s['sent_id']}: TAB inside the sentence")
+        lines.append(f"# doc {doc_id} | published {d.get('published') or 'unknown'} | {_clean(d['title'])}")
+        lines += [f"{s['sent_id']}\t{_clean(s['text'])}" for s in d["sentences"]]
+        manifest.append({k: v for k, v in d.items() if k != "text"}
+                        | {"batch": int(sel["batch"]), "split": split, "selection": Path(sel_path).name})
+    if problems:
+        raise ValueError(f"{sel_path}: drop these documents from the selection:\n  " + "\n  ".join(problems))
+    tsv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with open(out_dir / "manifest.jsonl", "a", encoding="utf-8") as f:
+        for d in manifest:
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")
+    return {"batch": tsv.name, "documents": len(manifest), "sentences": sum(len(d["sentences"]) for d in manifest)}
 
 
 def read_ann(path: Path) -> list[tuple[str, str]]:
@@ -211,9 +316,13 @@ def _apply_resolutions(p, sid: str, lang: str):
     return p
 
 
-def _same_split_for_shared_text(records: list[dict]) -> None:
-    """Documents that share a sentence (re-published articles) must share a split: union them."""
-    from training.corpus import norm_text
+def _same_split_for_shared_text(records: list[dict], pinned: dict[str, str] | None = None) -> None:
+    """Documents that share a sentence (re-published articles) must share a split: union them.
+
+    ``pinned`` maps post-freeze documents to their manifest split: they never move, and never move
+    another document (a frozen split would change), so a conflict is an error."""
+    from training.corpus import CorpusError, norm_text
+    pinned = pinned or {}
     parent: dict[str, str] = {}
 
     def find(x):
@@ -232,20 +341,25 @@ def _same_split_for_shared_text(records: list[dict]) -> None:
                     parent[max(a, b)] = min(a, b)
             else:
                 first[key] = r["doc_id"]
-    split_of = {}
-    for r in records:  # the group's split is that of its smallest document id
-        root = find(r["doc_id"])
-        if root == r["doc_id"]:
-            split_of[root] = r["split"]
+    split_of: dict[str, str] = {}
+    for r in sorted(records, key=lambda r: r["doc_id"]):  # a group's split: its smallest unpinned document's
+        if r["doc_id"] not in pinned:
+            split_of.setdefault(find(r["doc_id"]), r["split"])
     for r in records:
-        root = find(r["doc_id"])
-        if r["origin"] == "real" and root in split_of:
-            r["split"] = split_of[root]
+        if r["origin"] != "real":
+            continue
+        group_split = split_of.get(find(r["doc_id"]))
+        if r["doc_id"] in pinned:
+            if group_split not in (None, pinned[r["doc_id"]]):
+                raise CorpusError(f"{r['doc_id']}: shares a sentence with a {group_split} document, but it was added "
+                                  f"after the freeze and is pinned to {pinned[r['doc_id']]}: drop it from its batch")
+        elif group_split is not None:
+            r["split"] = group_split
 
 
 def import_lang(lang: str) -> dict[str, int]:
     """Convert every finished ``*.ann.tsv`` of ``lang`` into corpus JSONL under training/data/LANG/."""
-    from training.corpus import DATA, make_record, write_jsonl
+    from training.corpus import DATA, make_record, pinned_split, write_jsonl
     docs = {}
     for line in (ANN / lang / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
         d = json.loads(line)
@@ -279,11 +393,13 @@ def import_lang(lang: str) -> dict[str, int]:
                               license=LICENSES["written" if written else family], text=text,
                               triggers=p.triggers, arguments=p.arguments,
                               origin="written" if written else "real", published=meta.get("published"),
-                              url=meta.get("url"), annotation_batch=path.name.split(".")[0])
+                              split=pinned_split(meta), url=meta.get("url"),
+                              annotation_batch=path.name.split(".")[0])
             if written:
                 rec["event_basis"] = header.get(doc_id, {}).get("basis", "")
             out.setdefault("written" if written else family, []).append(rec)
-    _same_split_for_shared_text([r for recs in out.values() for r in recs])
+    pinned = {d["doc_id"]: pinned_split(d) for d in docs.values() if pinned_split(d)}
+    _same_split_for_shared_text([r for recs in out.values() for r in recs], pinned)
     for name, recs in out.items():
         write_jsonl(DATA / lang / f"{name}.jsonl", recs)
     return {k: len(v) for k, v in out.items()}
@@ -295,6 +411,11 @@ def main(argv: list[str]) -> int:
         export_ar()
     elif cmd == "export-fa":
         export_fa()
+    elif cmd == "search-ar" and len(argv) == 2:
+        for c in search_ar(Path(argv[1])):
+            print(f"{c['hits']}\t{c['sentences']}\t{c['doc_id']}\t{c['title'][:70]}\t{c['first_hit'][:120]}")
+    elif cmd == "export-ar-docs" and len(argv) == 2:
+        print(export_ar_docs(Path(argv[1])))
     elif cmd == "import":
         for lang in argv[1:] or ["ar", "fa"]:
             print(lang, import_lang(lang))

@@ -53,6 +53,24 @@ def split_for(lang: str, source: str, doc_id: str, origin: str = "real") -> str:
     return "train"
 
 
+# Documents annotated after dev/test were frozen (FROZEN.json) carry their split in the annotation
+# manifest ("split": "train") instead of taking split_for's hash: the hash would send ~27% of them to
+# the frozen sets. Only train may be pinned; split_for stays unchanged for every frozen document.
+POST_FREEZE_SPLITS = ("train",)
+
+
+def pinned_split(doc: dict) -> str | None:
+    """The split a manifest entry pins (post-freeze documents), or None to use ``split_for``."""
+    split = doc.get("split")
+    if split is None:
+        return None
+    if split not in POST_FREEZE_SPLITS:
+        raise CorpusError(f"{doc.get('doc_id', '?')}: manifest pins split {split!r}, but dev and test are frozen "
+                          f"(training/data/FROZEN.json); a document added after the freeze may only go to "
+                          f"{' or '.join(POST_FREEZE_SPLITS)}")
+    return split
+
+
 def _snap(tokens: list[tuple[int, int]], start: int, end: int) -> tuple[int, int]:
     inside = [t for t in tokens if t[0] < end and t[1] > start]
     if not inside:
