@@ -173,6 +173,7 @@ class Tagger:
         self.trig_labels = self.meta.get("trigger_labels", trigger_labels())
         self.arg_labels = self.meta.get("argument_labels", argument_labels())
         self.dtype = next(model.parameters()).dtype
+        self.o_bias = dict(self.meta.get("o_bias", {}))  # logit offset on "O" per pass
 
     # ---- loading and saving
     @classmethod
@@ -247,8 +248,10 @@ class Tagger:
                         probs[i][w] = p[k, first[j]]
         return probs
 
-    def _decode(self, probs: np.ndarray, labels: list[str], spans, text: str) -> list[Span]:
-        ids = probs.argmax(-1)
+    def _decode(self, probs: np.ndarray, labels: list[str], spans, text: str, o_bias: float = 0.0) -> list[Span]:
+        # Training down-weights "O" (it is 97% of labels), which shifts the model towards spans; a logit
+        # offset on "O", tuned on dev by training/calibrate.py and stored in tagger.json, shifts it back.
+        ids = (probs * np.r_[np.exp(o_bias), np.ones(probs.shape[1] - 1)]).argmax(-1)
         tags = [labels[i] for i in ids]
         out = []
         for typ, a, b in bio_spans(tags):
@@ -267,7 +270,7 @@ class Tagger:
         events: list[list[TaggedEvent]] = [[] for _ in sentences]
         arg_items, owners = [], []
         for i, pr in zip(live, trig_probs):
-            for sp in self._decode(pr, self.trig_labels, spans[i], sentences[i]):
+            for sp in self._decode(pr, self.trig_labels, spans[i], sentences[i], self.o_bias.get("trigger", 0.0)):
                 a = next(k for k, (s, e) in enumerate(spans[i]) if s == sp.start)
                 b = next(k for k, (s, e) in enumerate(spans[i]) if e == sp.end) + 1
                 events[i].append(TaggedEvent(sp))
@@ -278,7 +281,8 @@ class Tagger:
                 pr = pr.copy()
                 pr[a:b] = 0  # the trigger's own words are never its argument
                 pr[a:b, 0] = 1
-                events[i][k].arguments = self._decode(pr, self.arg_labels, spans[i], sentences[i])
+                events[i][k].arguments = self._decode(pr, self.arg_labels, spans[i], sentences[i],
+                                                      self.o_bias.get("argument", 0.0))
         return events
 
 
