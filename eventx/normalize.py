@@ -169,13 +169,45 @@ def count_fatalities(texts: list[str]) -> tuple[int, str]:
     return n, why + (" (smallest of several reported figures)" if len(found) > 1 else "")
 
 
-_PROCLITIC = re.compile(r"^(?:و|ف)?(?:ب|ل|ك)?(?=ال)|^(?:و|ف)(?=\S{3,})")
+# Clitics glued to the first word of an Arabic name: و/ف (and), ب/ل/ك (in, for, like) before the article,
+# and ل + ال written لل. Before the article they are unambiguous; a bare و/ف needs the checks in clean_name.
+_CLITIC_ART = re.compile(r"^(?:و|ف)?(?:ب|ل|ك|ک)?(?=ال\S{2,})")
+_CLITIC_LIL = re.compile(r"^(?:و|ف)?لل(?=\S{2,})")
+_PERSIAN_LETTERS = re.compile("[\u067E\u0686\u0698\u06AF\u06A9\u06CC]")  # پ چ ژ گ ک ی: Persian never glues و
 
 
-def clean_name(text: str) -> tuple[str, str]:
-    """A name as it should appear in a record: quotes, brackets and attached conjunctions removed."""
+@lru_cache(maxsize=1)
+def _waw_words() -> frozenset[str]:
+    return frozenset(fold(w) for w in json.loads(data_file("name_words.json").read_text(encoding="utf-8"))["waw_initial_words"])
+
+
+def clean_name(text: str, known=None) -> tuple[str, str]:
+    """A name as it should appear in a record: quotes, brackets and glued conjunctions/prepositions removed.
+
+    ``known`` (optional) says whether a string is a known name (e.g. an actor alias). The name is tried as
+    is first: a known name, or one whose first word is a word that starts with و (واشنطن, وزارة, from
+    ``schemas/name_words.json``), is kept. A bare leading و is removed only when the rest is a known name,
+    or the rest is an Arabic word of 3+ letters; a bare ف only when the rest is a known name.
+    """
     s = text.strip().strip("«»\"'“”‘’()[]،,.:؛").strip()
-    t = _PROCLITIC.sub("", s) if re.match(r"[\u0600-\u06FF]", s) else s
+    if not s or not re.match(r"[\u0600-\u06FF]", s):
+        return (s, f"surface text {text!r} cleaned to {s!r}") if s != text else (s, "surface text")
+    is_known = known or (lambda _x: False)
+    first = s.split()[0]
+    if is_known(s):
+        t, why = s, "a known name"
+    elif fold(first) in _waw_words():
+        t, why = s, f"{first!r} is a word that starts with و, not the conjunction"
+    elif _CLITIC_LIL.match(s):
+        t, why = "ال" + _CLITIC_LIL.sub("", s), "لل is ل + the article"
+    elif _CLITIC_ART.match(s) and _CLITIC_ART.match(s).end():
+        t, why = _CLITIC_ART.sub("", s), "clitics before the article removed"
+    elif first[0] in "وف" and len(first) > 1 and is_known(s[1:]):
+        t, why = s[1:], f"leading {first[0]} removed: {s[1:]!r} is a known name"
+    elif first[0] == "و" and len(first) >= 4 and not _PERSIAN_LETTERS.search(first):
+        t, why = s[1:], "leading conjunction و removed"
+    else:
+        t, why = s, ""
     if t != text:
-        return t, f"surface text {text!r} cleaned to {t!r}"
-    return t, "surface text"
+        return t, f"surface text {text!r} cleaned to {t!r}" + (f" ({why})" if why and t != s else "")
+    return t, "surface text" + (f" ({why})" if why else "")
