@@ -6,11 +6,10 @@ documents (sentences of many documents are tagged together, length-sorted).
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 from functools import lru_cache
 from typing import Iterable, Iterator
 
+from eventx.actors import actor_fields, match_actor  # noqa: F401  (match_actor re-exported)
 from eventx.classify import EventContext, classify
 from eventx.language import SUPPORTED, UnsupportedLanguage, detect_language
 from eventx.normalize import clean_name, count_fatalities, fold, resolve_date
@@ -18,42 +17,8 @@ from eventx.read import Document, parse_date
 from eventx.schema import Evidence, EventRecord
 from eventx.segment import split_sentences
 from eventx.tag import Tagger, TaggedEvent
-from eventx.taxonomy import data_file
 
 __all__ = ["Extractor", "extract", "match_actor"]
-
-
-@lru_cache(maxsize=1)
-def _actors():
-    data = json.loads(data_file("actors.json").read_text(encoding="utf-8"))
-    extra = os.environ.get("EVENTX_ACTORS")
-    if extra:
-        more = json.loads(open(extra, encoding="utf-8").read())
-        data["actors"] = more.get("actors", []) + data["actors"]
-        data["generic"] = more.get("generic", []) + data["generic"]
-    alias = {}
-    for a in data["actors"]:
-        for s in [a["name"]] + a["aliases"]:
-            alias.setdefault(fold(s), a)
-    generic = [(fold(w), g) for g in data["generic"] for w in g["words"]]
-    return alias, sorted(generic, key=lambda x: -len(x[0]))
-
-
-def match_actor(text: str) -> tuple[str, int, str]:
-    """(ACLED actor name, inter code, reason) for an actor span."""
-    name, why = clean_name(text)
-    alias, generic = _actors()
-    key = fold(name)
-    for cand in (key, key[2:] if key.startswith("ال") else None):
-        if cand and cand in alias:
-            a = alias[cand]
-            return a["name"], a["inter"], f"{text!r} is an alias of {a['name']} in the actor dictionary"
-    padded = f" {key} "
-    for w, g in generic:
-        if f" {w} " in padded:
-            return name, g["inter"], f"{text!r} not in the actor dictionary; kept as written, code {g['inter']} " \
-                                     f"({g['label']}) from the word {w!r}"
-    return name, 0, f"{text!r} not in the actor dictionary and no generic word: kept as written, code unknown (0)"
 
 
 class Extractor:
@@ -143,15 +108,6 @@ def _record(doc: Document, lang: str, offset: int, ev: TaggedEvent) -> EventReco
         by_role.setdefault(a.label, []).append(a)
         ev_spans.append(Evidence(field=a.label, start=offset + a.start, end=offset + a.end, text=a.text))
     fields: dict = {}
-    for slot in ("actor1", "actor2"):
-        spans = by_role.get(slot, [])
-        if spans:
-            name, code, why = match_actor(spans[0].text)
-            fields[slot], fields["inter" + slot[-1]] = name, code
-            reasons[slot] = why
-            others = [match_actor(x.text)[0] for x in spans[1:]]
-            if others:
-                fields[f"assoc_actor_{slot[-1]}"] = "; ".join(dict.fromkeys(o for o in others if o != name))
     time_text = by_role["time"][0].text if "time" in by_role else None
     date, prec, why = resolve_date(time_text, doc.published)
     fields.update(event_date=date, time_precision=prec)
@@ -165,6 +121,12 @@ def _record(doc: Document, lang: str, offset: int, ev: TaggedEvent) -> EventReco
         reasons["location"] = why + "; not geocoded yet, precision 2"
     else:
         reasons["location"] = "no place stated in the sentence"
+    # Actors last: the event country and date decide branch names, eras and the code-8 rule.
+    actors, why = actor_fields({s: [x.text for x in by_role.get(s, [])] for s in ("actor1", "actor2")},
+                               country=fields.get("country") or None, date=fields.get("event_date"),
+                               event_class=ev.trigger.label)
+    fields.update(actors)
+    reasons.update(why)
     ctx = EventContext(ev.trigger.label, fields.get("inter1", 0), fields.get("inter2", 0), n,
                        has_actor2=bool(fields.get("actor2")))
     et, st, tags, why = classify(ctx)
