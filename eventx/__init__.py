@@ -5,9 +5,16 @@
     for r in records:
         print(r.to_acled_row())
 """
-from eventx.pipeline import Extractor, extract
-from eventx.read import Document
-from eventx.schema import EventRecord, Evidence
+import os as _os
+
+# eventx never downloads: keep the Hugging Face libraries offline before any of them is imported
+# (an explicit setting by the user is respected)
+_os.environ.setdefault("HF_HUB_OFFLINE", "1")
+_os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from eventx.pipeline import Extractor, extract  # noqa: E402
+from eventx.read import Document  # noqa: E402
+from eventx.schema import EventRecord, Evidence  # noqa: E402
 
 __all__ = ["extract", "Extractor", "EventRecord", "Evidence", "Document"]
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@ documents (sentences of many documents are tagged together, length-sorted).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Iterator
 
@@ -13,12 +14,19 @@ from eventx.actors import actor_fields, match_actor  # noqa: F401  (match_actor 
 from eventx.classify import EventContext, classify
 from eventx.language import SUPPORTED, UnsupportedLanguage, detect_language
 from eventx.normalize import clean_name, count_fatalities, fold, resolve_date
-from eventx.read import Document, parse_date
+from eventx.read import Document, ReadError, parse_date
 from eventx.schema import Evidence, EventRecord
 from eventx.segment import split_sentences
 from eventx.tag import Tagger, TaggedEvent
 
-__all__ = ["Extractor", "extract", "match_actor"]
+__all__ = ["Extractor", "extract", "match_actor", "DocResult", "chunked"]
+
+
+# Chunk bounds: a chunk closes at this many items or characters of text (whichever first); a
+# single document bigger than CHUNK_CHARS forms its own chunk (documents are capped at
+# read.MAX_DOC_CHARS), so memory per chunk stays bounded whatever the input size.
+CHUNK_DOCS = 64
+CHUNK_CHARS = 200_000
 
 
 class Extractor:
@@ -39,64 +47,186 @@ class Extractor:
     def extract(self, text: str, *, published=None, source: str | None = None, language: str | None = None,
                 doc_id: str = "") -> list[EventRecord]:
         doc = Document(doc_id, text, parse_date(published), source or "", language)
-        return next(self._records([doc]))[1]
+        return _raise_failed(self.extract_chunk([doc])[0])
 
-    def extract_batch(self, documents: Iterable[Document | dict | str], *, batch_sentences: int = 512
-                      ) -> Iterator[EventRecord]:
-        """Records for many documents, lazily; sentences of several documents share encoder batches."""
-        for _, recs in self.extract_documents(documents, batch_sentences=batch_sentences):
-            yield from recs
+    def extract_batch(self, documents: Iterable[Document | dict | tuple | str], *, chunk_docs: int = CHUNK_DOCS,
+                      chunk_chars: int = CHUNK_CHARS, on_error=None) -> Iterator[EventRecord]:
+        """Records for many documents, lazily and in input order.
 
-    def extract_documents(self, documents: Iterable, *, batch_sentences: int = 512):
-        """(document, records) per document, in input order."""
-        pending: list[Document] = []
-        n = 0
-        for d in documents:
-            doc = _as_document(d)
-            pending.append(doc)
-            n += max(1, len(doc.text) // 150)
-            if n >= batch_sentences:
-                yield from self._records(pending)
-                pending, n = [], 0
-        if pending:
-            yield from self._records(pending)
+        ``documents``: ``Document``s, dicts (text, id, published, source, language), tuples
+        ``(text, id, published, source)`` or plain strings; any iterable, consumed a chunk at a time.
+        A document that fails raises, unless ``on_error(doc_id, reason)`` is given (then it is
+        reported there and skipped). For notebooks: ``eventx.write.to_dataframe(ex.extract_batch(docs))``.
+        """
+        for res in self.extract_results(documents, chunk_docs=chunk_docs, chunk_chars=chunk_chars):
+            if res.error is not None:
+                if on_error is None:
+                    _raise_failed(res)
+                on_error(res.doc_id, res.error)
+                continue
+            yield from res.records
+
+    def extract_documents(self, documents: Iterable, *, chunk_docs: int = CHUNK_DOCS,
+                          chunk_chars: int = CHUNK_CHARS) -> Iterator[tuple[Document, list[EventRecord]]]:
+        """(document, records) per document, in input order; a document that fails raises."""
+        for chunk in chunked(documents, chunk_docs=chunk_docs, chunk_chars=chunk_chars):
+            docs = [_as_document(d, i) for i, d in enumerate(chunk)]
+            for doc, res in zip(docs, self.extract_chunk(docs)):
+                yield doc, _raise_failed(res)
+
+    def extract_results(self, items: Iterable, *, chunk_docs: int = CHUNK_DOCS, chunk_chars: int = CHUNK_CHARS
+                        ) -> Iterator["DocResult"]:
+        """One ``DocResult`` per input item (documents or ``ReadError``s), in input order, streaming."""
+        for chunk in chunked(items, chunk_docs=chunk_docs, chunk_chars=chunk_chars):
+            yield from self.extract_chunk(chunk)
+
+    def extract_chunk(self, items: list) -> list["DocResult"]:
+        """The per-chunk work, documents in, records out: one ``DocResult`` per item, in order.
+
+        Sentences of all the chunk's documents go to the tagger in one call (it sorts them by
+        length into batches, so no batch is padded to an outlier). A document that fails (read
+        error, unsupported language, anything raised while tagging it) gets ``error`` set and the
+        others go on. A plain method on a loaded Extractor so another engine (a Ray actor, a
+        process pool) can call it on its own chunks.
+        """
+        results: list[DocResult | None] = [None] * len(items)
+        plans = []  # (item index, document, language, sentences)
+        for i, item in enumerate(items):
+            if isinstance(item, ReadError):
+                results[i] = DocResult(item.id, [], error=item.reason)
+                continue
+            try:
+                doc = _as_document(item, i)
+                lang, sents = self._plan(doc)
+            except Exception as e:  # noqa: BLE001 (one bad document must not stop a batch)
+                results[i] = DocResult(_item_id(item, i), [], error=_reason(e), exception=e)
+                continue
+            plans.append((i, doc, lang, sents))
+        for (i, doc, lang, sents), tagged in zip(plans, self._tag([p[3] for p in plans])):
+            if isinstance(tagged, Exception):
+                results[i] = DocResult(doc.id, [], len(sents), error="tagging failed: " + _reason(tagged),
+                                       exception=tagged)
+                continue
+            try:
+                recs = [_record(doc, lang, s.start, ev) for s, events in zip(sents, tagged) for ev in events]
+                results[i] = DocResult(doc.id, _merge(recs), len(sents))
+            except Exception as e:  # noqa: BLE001
+                results[i] = DocResult(doc.id, [], len(sents), error="building records failed: " + _reason(e),
+                                       exception=e)
+        return results  # type: ignore[return-value]
 
     # ---- internals
-    def _records(self, docs: list[Document]):
-        plans = []
-        all_sents = []
-        for doc in docs:
-            lang, _ = (doc.language, "given") if doc.language else detect_language(doc.text)
-            if lang not in SUPPORTED:
-                raise UnsupportedLanguage(f"document {doc.id or '(no id)'}: language {lang!r} is not supported "
-                                          f"(supported: {', '.join(SUPPORTED)})")
-            sents, seen = [], set()
-            for s in split_sentences(doc.text):
-                key = fold(s.text)
-                if key in seen:  # repeated headline or paragraph: one event, not several
-                    continue
-                seen.add(key)
-                sents.append(s)
-            plans.append((doc, lang, len(all_sents), len(sents)))
-            all_sents.extend(sents)
-        tagged = self.tagger.predict([s.text for s in all_sents]) if all_sents else []
-        for doc, lang, at, k in plans:
-            recs = []
-            for s, events in zip(all_sents[at:at + k], tagged[at:at + k]):
-                for ev in events:
-                    recs.append(_record(doc, lang, s.start, ev))
-            yield doc, _merge(recs)
+    def _plan(self, doc: Document):
+        """(language, sentences to tag) for one document; raises UnsupportedLanguage."""
+        lang, _ = (doc.language, "given") if doc.language else detect_language(doc.text)
+        if lang not in SUPPORTED:
+            raise UnsupportedLanguage(f"document {doc.id or '(no id)'}: language {lang!r} is not supported "
+                                      f"(supported: {', '.join(SUPPORTED)})")
+        sents, seen = [], set()
+        for s in split_sentences(doc.text):
+            key = fold(s.text)
+            if key in seen:  # repeated headline or paragraph: one event, not several
+                continue
+            seen.add(key)
+            sents.append(s)
+        return lang, sents
+
+    def _tag(self, groups: list[list]) -> list:
+        """Tagger output per group of sentences; a group whose tagging raises gets the exception."""
+        flat = [s.text for g in groups for s in g]
+        if not flat:
+            return [[] for _ in groups]
+        try:
+            tagged = self.tagger.predict(flat)
+        except MemoryError:
+            raise
+        except Exception as e:  # noqa: BLE001: find the document that breaks it, tag the rest
+            if len(groups) == 1:
+                return [e]
+            return [self._tag([g])[0] for g in groups]
+        out, at = [], 0
+        for g in groups:
+            out.append(tagged[at:at + len(g)])
+            at += len(g)
+        return out
 
 
-def _as_document(d) -> Document:
+@dataclass
+class DocResult:
+    """One input item after extraction: its records and sentence count, or why it failed."""
+    doc_id: str
+    records: list[EventRecord]
+    sentences: int = 0
+    error: str | None = None
+    exception: BaseException | None = field(default=None, repr=False, compare=False)
+
+
+def chunked(items: Iterable, *, chunk_docs: int = CHUNK_DOCS, chunk_chars: int = CHUNK_CHARS) -> Iterator[list]:
+    """Consecutive groups of items, pulled lazily from ``items``.
+
+    Where a group ends depends only on the items since the previous group ended, so a run
+    resumed at a group boundary forms exactly the groups (and encoder batches) of an
+    uninterrupted run.
+    """
+    if chunk_docs < 1 or chunk_chars < 1:
+        raise ValueError(f"chunk_docs ({chunk_docs}) and chunk_chars ({chunk_chars}) must be at least 1")
+    chunk, chars = [], 0
+    for item in items:
+        chunk.append(item)
+        chars += _item_chars(item)
+        if len(chunk) >= chunk_docs or chars >= chunk_chars:
+            yield chunk
+            chunk, chars = [], 0
+    if chunk:
+        yield chunk
+
+
+def _item_chars(item) -> int:
+    text = item if isinstance(item, str) else getattr(item, "text", None)
+    if text is None and isinstance(item, dict):
+        text = item.get("text")
+    if text is None and isinstance(item, tuple) and item:
+        text = item[0]
+    return len(text) if isinstance(text, str) else 0
+
+
+def _item_id(item, i: int) -> str:
+    if isinstance(item, dict) and item.get("id") not in (None, ""):
+        return str(item["id"])
+    if isinstance(item, tuple) and len(item) > 1 and item[1]:
+        return str(item[1])
+    return str(getattr(item, "id", "") or f"#{i}")
+
+
+def _reason(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else type(e).__name__
+
+
+def _raise_failed(res: DocResult) -> list[EventRecord]:
+    if res.error is None:
+        return res.records
+    if res.exception is not None:
+        raise res.exception
+    raise ValueError(f"document {res.doc_id}: {res.error}")
+
+
+def _as_document(d, i: int = 0) -> Document:
     if isinstance(d, Document):
         return d
     if isinstance(d, str):
         return Document("", d)
+    if isinstance(d, tuple):
+        if not d or not isinstance(d[0], str):
+            raise ValueError(f"document #{i}: a tuple must be (text, id, published, source), got {d!r:.60}")
+        text, did, pub, src = (tuple(d) + ("", None, ""))[:4]
+        return Document(str(did or ""), text, parse_date(pub), src or "")
     if isinstance(d, dict):
+        if not isinstance(d.get("text"), str):
+            raise ValueError(f"document #{i} ({d.get('id', 'no id')}): no 'text' string")
         return Document(str(d.get("id", "")), d["text"], parse_date(d.get("published")), d.get("source", ""),
                         d.get("language"))
-    raise TypeError(f"cannot read a document from {type(d).__name__}")
+    raise TypeError(f"document #{i}: cannot read a document from {type(d).__name__}")
 
 
 def _record(doc: Document, lang: str, offset: int, ev: TaggedEvent) -> EventRecord:
