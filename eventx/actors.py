@@ -30,6 +30,8 @@ _ARABIC = re.compile(r"[\u0600-\u06FF]")
 # Arabic clitics glued to the first word of a name: و/ف + ب/ل/ك before the article, or ل+ال written لل.
 _ART = re.compile(r"^(?:و|ف)?(?:ب|ل|ک)?(?=ال\S{2,})")
 _LIL = re.compile(r"^(?:و|ف)?لل(?=\S{2,})")
+# Short Latin acronyms (IS, MIT, ANA) are also English words once lowercased: they match only as written.
+_ACRONYM = re.compile(r"[A-Z][A-Z.\-]{1,5}")
 
 
 class ActorDictionaryError(ValueError):
@@ -141,6 +143,7 @@ class ActorDictionary:
         self.aliases: dict[str, tuple[str, int | None]] = {}   # folded alias -> (entry name, era index or None)
         self.alias_lang: dict[str, str] = {}
         self.alias_text: dict[str, str] = {}
+        self.acronyms: dict[str, str] = {}   # folded key -> the acronym as written
         self.generic: dict[str, dict] = {}
         self.generic_text: dict[str, str] = {}
         self.qualifiers: set[str] = set()
@@ -203,6 +206,8 @@ class ActorDictionary:
                             self.aliases[key] = (name, era_ix)
                             self.alias_lang[key] = lang
                             self.alias_text[key] = w
+                            if _ACRONYM.fullmatch(w):
+                                self.acronyms[key] = w
         for i, g in enumerate(data.get("generic", [])):
             where = f"{label}: generic entry #{i + 1}"
             if not isinstance(g, dict) or not isinstance(g.get("words"), list) or not g.get("label"):
@@ -226,14 +231,18 @@ class ActorDictionary:
     def is_alias(self, text: str) -> bool:
         return " ".join(_tokens(text)) in self.aliases
 
-    def _longest(self, toks: list[str], table: Mapping[str, object]):
-        """(key, start, end) of the longest table key found as whole words in ``toks``, earliest on ties."""
+    def _longest(self, toks: list[str], table: Mapping[str, object], raw: str = ""):
+        """(key, start, end) of the longest table key found as whole words in ``toks``, earliest on ties.
+
+        ``raw`` is the span as written: an acronym alias must appear in it in capitals."""
         best = None
         for i in range(len(toks)):
             for first in _first_forms(toks[i]):
                 for j in range(min(len(toks), i + self.max_len), i, -1):
                     key = " ".join([first] + toks[i + 1:j])
                     if key in table and (best is None or len(key) > len(best[0])):
+                        if key in self.acronyms and not re.search(rf"(?<!\w){re.escape(self.acronyms[key])}(?!\w)", raw):
+                            continue
                         best = (key, i, j)
                         break
         return best
@@ -245,7 +254,7 @@ class ActorDictionary:
         date = _as_date(date)
         name, _ = clean_name(text, known=self.is_alias)
         toks = _tokens(name)
-        hits = self._all_hits(toks)
+        hits = self._all_hits(toks, name)
         if not hits:
             return self._generic(text, name, toks, country, date)
         (key, i, j), rest = hits[0], hits[1:]
@@ -261,14 +270,14 @@ class ActorDictionary:
         why = m.reason + "".join(f"; the span also names {self.alias_text[k]!r}" for k, _, _ in rest)
         return ActorMatch(m.name, m.inter, why + (f": assoc_actor {'; '.join(assoc)!r}" if assoc else ""), "; ".join(assoc), m.entry)
 
-    def _all_hits(self, toks: list[str]) -> list[tuple[str, int, int]]:
+    def _all_hits(self, toks: list[str], raw: str) -> list[tuple[str, int, int]]:
         """Non-overlapping aliases in the span, the longest first (it names the actor), then the others in order."""
-        hit = self._longest(toks, self.aliases)
+        hit = self._longest(toks, self.aliases, raw)
         if not hit:
             return []
         key, i, j = hit
-        left = self._all_hits(toks[:i])
-        right = [(k, a + j, b + j) for k, a, b in self._all_hits(toks[j:])]
+        left = self._all_hits(toks[:i], raw)
+        right = [(k, a + j, b + j) for k, a, b in self._all_hits(toks[j:], raw)]
         return [hit] + sorted(left + right, key=lambda h: h[1])
 
     def _resolve(self, e: Entry, era_ix: int | None, country: str | None, date: dt.date | None, why: str) -> ActorMatch:

@@ -147,6 +147,8 @@ EN = [
      None, "SDF: Syrian Democratic Forces", 2, ""),
     ("And on Sunday, members of IS are reported to have killed 50 former Iraqi police officers they had been holding",
      "50 former Iraqi police officers", "Iraq", None, "Police Forces of Iraq (2014-)", 1, ""),
+    ("And on Sunday, members of IS are reported to have killed 50 former Iraqi police officers they had been holding",
+     "members of IS", "Iraq", None, "Islamic State (Iraq)", 2, ""),
     ("a Russian military spokesman accused the US-led coalition of killing more than 60 civilians and injuring 200 others",
      "more than 60 civilians", "Iraq", None, "Civilians (Iraq)", 7, ""),
 ]
@@ -275,6 +277,9 @@ def test_unknown_actors_keep_surface_text_with_generic_code_and_reason():
     # re3d CENTCOM 76957901E427: "killed more than 20 militants" (no group named; rebels have no ACLED catch-all)
     m = match("more than 20 militants", country="Syria")
     assert (m.name, m.inter) == ("more than 20 militants", 2) and "'militants'" in m.reason
+    # acronyms match only in capitals: "is" is not the Islamic State
+    m = match("the army is", country="Iraq")
+    assert (m.name, m.inter) == ("the army is", 1) and "names something else" in m.reason
     m = match("الميليشيات الايرانية")       # snn-4847ac22ca0e: a generic word plus a name part
     assert (m.name, m.inter) == ("الميليشيات الايرانية", 3) and "kept as written" in m.reason
 
