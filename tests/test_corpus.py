@@ -97,3 +97,78 @@ def test_corpus_targets(corpus):
         assert sum(1 for r in rs if r["split"] == "test") >= 300
     fa = [r for r in corpus if r["lang"] == "fa"]
     assert sum(r["origin"] == "real" for r in fa) / len(fa) >= 0.6
+
+
+# -- documents annotated after the freeze (issue #5 batch 06 on) ----------------------------------
+
+def _manifest(lang):
+    from training.annotate import ANN
+    path = ANN / lang / "manifest.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] if path.exists() else []
+
+
+def test_post_freeze_documents_land_in_train_only(corpus):
+    pinned = {d["doc_id"] for lang in ("ar", "fa") for d in _manifest(lang) if "split" in d}
+    assert pinned, "no post-freeze documents in the manifests: this test would check nothing"
+    misplaced = sorted({(r["doc_id"], r["split"]) for r in corpus if r["doc_id"] in pinned and r["split"] != "train"})
+    assert misplaced == [], f"post-freeze documents in frozen splits: {misplaced[:5]}"
+    assert pinned <= {r["doc_id"] for r in corpus}, "a pinned document was not imported"
+
+
+def test_pinned_split_accepts_train_and_refuses_frozen_splits():
+    from training.corpus import CorpusError, pinned_split
+    assert pinned_split({"doc_id": "d"}) is None
+    assert pinned_split({"doc_id": "d", "split": "train"}) == "train"
+    for split in ("dev", "test"):
+        with pytest.raises(CorpusError, match="frozen"):
+            pinned_split({"doc_id": "d", "split": split})
+
+
+def test_make_record_honours_a_pinned_split():
+    from training.corpus import split_for
+    doc = next(f"d{i}" for i in range(1000) if split_for("ar", "test", f"d{i}") == "test")
+    r = make_record(rid="t:1", doc_id=doc, lang="ar", source="test", license="MIT", text="اشتباكات في إدلب",
+                    triggers=[], arguments=[], split="train")
+    assert r["split"] == "train"
+
+
+def test_shared_sentence_never_moves_frozen_or_pinned_documents():
+    from training.annotate import _same_split_for_shared_text
+    from training.corpus import CorpusError
+    text = "وصلت تعزيزات عسكرية كبيرة إلى جبهة القتال في محافظة مأرب أمس"
+    old = {"doc_id": "a", "origin": "real", "split": "dev", "text": text}
+    new = {"doc_id": "b", "origin": "real", "split": "train", "text": text}
+    with pytest.raises(CorpusError, match="after the freeze"):
+        _same_split_for_shared_text([dict(old), dict(new)], {"b": "train"})
+    # unpinned documents keep the old rule: the group takes its smallest document's split
+    recs = [dict(old), dict(new)]
+    _same_split_for_shared_text(recs)
+    assert [r["split"] for r in recs] == ["dev", "dev"]
+    # a pinned document sharing text with a train document is fine and nothing moves
+    recs = [dict(old, split="train"), dict(new)]
+    _same_split_for_shared_text(recs, {"a": "train"})
+    assert [r["split"] for r in recs] == ["train", "train"]
+
+
+def test_targeted_batch_is_reproducible_from_its_selection():
+    from training.annotate import ANN, export_ar_docs, read_selection
+    sel_path = ANN / "ar" / "batch_06.select.json"
+    sel = read_selection(sel_path)
+    exported = [d for d in _manifest("ar") if d.get("selection") == sel_path.name]
+    assert [d["doc_id"] for d in exported] == [d["doc_id"] for d in sel["documents"]]
+    assert {d["batch"] for d in exported} == {sel["batch"]} and {d["split"] for d in exported} == {"train"}
+    with pytest.raises(FileExistsError, match="exported once"):
+        export_ar_docs(sel_path)
+
+
+def test_selection_file_errors_name_the_problem(tmp_path):
+    from training.annotate import read_selection
+    bad = tmp_path / "s.json"
+    bad.write_text(json.dumps({"batch": 7, "lang": "ar", "split": "train", "query": {}, "documents": []}))
+    with pytest.raises(ValueError, match="query.action"):
+        read_selection(bad)
+    q = {"collection": "c", "action": "a", "materiel": "m", "max_sentences": 9}
+    bad.write_text(json.dumps({"batch": 7, "lang": "ar", "split": "train", "query": q,
+                               "documents": [{"doc_id": "x"}, {"doc_id": "x"}]}))
+    with pytest.raises(ValueError, match="repeated"):
+        read_selection(bad)
