@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eventx.normalize import fold, lexicon
 from eventx.taxonomy import taxonomy
 
-__all__ = ["EventContext", "classify", "PREDICATES"]
+__all__ = ["EventContext", "classify", "fighting_reported", "PREDICATES"]
 
 
 @dataclass
@@ -29,6 +30,17 @@ PREDICATES = {
     "has_fatalities_and_state_actor2": lambda c: c.fatalities > 0 and c.inter2 in (1, 8),
     "actor1_is_mob": lambda c: c.inter1 in (4, 5) and c.inter2 == 7,
 }
+
+
+def fighting_reported(sentence: str) -> tuple[bool, str]:
+    """Whether a capture came with fighting: False when the sentence says it did not ("دون قتال",
+    "بدون درگیری", "without a fight", a withdrawal or hand-over); ACLED then codes a non-violent transfer."""
+    padded = f" {fold(sentence)} "
+    for phrases in lexicon()["no_fighting"].values():
+        for ph in phrases:
+            if f" {fold(ph)} " in padded:
+                return False, f"the sentence says {ph!r}: no fighting reported"
+    return True, "no phrase saying the capture came without fighting"
 
 
 def classify(ctx: EventContext) -> tuple[str, str, list[str], str]:

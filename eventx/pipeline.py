@@ -11,7 +11,8 @@ from functools import lru_cache
 from typing import Iterable, Iterator
 
 from eventx.actors import actor_fields, match_actor  # noqa: F401  (match_actor re-exported)
-from eventx.classify import EventContext, classify
+from eventx.classify import EventContext, classify, fighting_reported
+from eventx.geocode import document_country, geocode
 from eventx.language import SUPPORTED, UnsupportedLanguage, detect_language
 from eventx.normalize import clean_name, count_fatalities, fold, resolve_date
 from eventx.read import Document, ReadError, parse_date
@@ -108,7 +109,9 @@ class Extractor:
                                        exception=tagged)
                 continue
             try:
-                recs = [_record(doc, lang, s.start, ev) for s, events in zip(sents, tagged) for ev in events]
+                places = tuple(a.text for events in tagged for ev in events for a in ev.arguments if a.label == "place")
+                recs = [_record(doc, lang, s.start, ev, places, s.text)
+                        for s, events in zip(sents, tagged) for ev in events]
                 results[i] = DocResult(doc.id, _merge(recs), len(sents))
             except Exception as e:  # noqa: BLE001
                 results[i] = DocResult(doc.id, [], len(sents), error="building records failed: " + _reason(e),
@@ -229,7 +232,10 @@ def _as_document(d, i: int = 0) -> Document:
     raise TypeError(f"document #{i}: cannot read a document from {type(d).__name__}")
 
 
-def _record(doc: Document, lang: str, offset: int, ev: TaggedEvent) -> EventRecord:
+def _record(doc: Document, lang: str, offset: int, ev: TaggedEvent, places: tuple[str, ...] = (),
+            sentence: str = "") -> EventRecord:
+    """One record for one tagged event; ``places``: all place spans of the document (geocoding context);
+    ``sentence``: the event's sentence (it says whether a capture came without fighting)."""
     reasons: dict[str, str] = {}
     ev_spans = [Evidence(field="trigger", start=offset + ev.trigger.start, end=offset + ev.trigger.end,
                          text=ev.trigger.text)]
@@ -246,9 +252,16 @@ def _record(doc: Document, lang: str, offset: int, ev: TaggedEvent) -> EventReco
     fields["fatalities"] = n
     reasons["fatalities"] = why
     if "place" in by_role:
-        loc, why = clean_name(by_role["place"][0].text)
-        fields.update(location=loc, geo_precision=2)
-        reasons["location"] = why + "; not geocoded yet, precision 2"
+        # the document's other places pick the country of ambiguous names and place unknown villages
+        places = places or tuple(a.text for a in by_role["place"])
+        hint, hint_why = document_country(places, doc.text)
+        try:
+            geo, reasons["location"] = geocode(by_role["place"][0].text, country_hint=hint, context=places)
+            fields.update(geo.fields())
+        except ValueError as e:  # a place span of punctuation only: no place rather than a failed document
+            reasons["location"] = str(e)
+        if hint:
+            reasons["country"] = f"document country {hint}: {hint_why}"
     else:
         reasons["location"] = "no place stated in the sentence"
     # Actors last: the event country and date decide branch names, eras and the code-8 rule.
@@ -257,8 +270,11 @@ def _record(doc: Document, lang: str, offset: int, ev: TaggedEvent) -> EventReco
                                event_class=ev.trigger.label)
     fields.update(actors)
     reasons.update(why)
+    fighting, why = fighting_reported(sentence) if ev.trigger.label == "capture" else (True, "")
+    if why:
+        reasons["fighting"] = why
     ctx = EventContext(ev.trigger.label, fields.get("inter1", 0), fields.get("inter2", 0), n,
-                       has_actor2=bool(fields.get("actor2")))
+                       has_actor2=bool(fields.get("actor2")), fighting_reported=fighting)
     et, st, tags, why = classify(ctx)
     reasons["sub_event_type"] = why
     if fields.get("inter2") == 7 and et in ("Violence against civilians", "Explosions/Remote violence", "Battles"):
