@@ -97,7 +97,10 @@ def _decode(raw: bytes) -> str:
 
 def html_to_text(html: str) -> str:
     """Main text of an HTML page (trafilatura): navigation, comments and share buttons dropped."""
-    import trafilatura
+    try:
+        import trafilatura
+    except ImportError as e:  # an environment problem, reported per page so the rest of a batch runs
+        raise ValueError(f"HTML extraction unavailable: trafilatura cannot be imported ({_one_line(e)})") from None
     text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_precision=True)
     return text or ""
 

@@ -316,9 +316,9 @@ def test_kill_a_real_run_and_resume_it(tmp_path, encoder_dir):
     """SIGKILL a real ``python -m eventx.cli`` process mid-run; the rerun must give exactly the
     records of an uninterrupted run. A tiny random tagger keeps it fast; the process is real."""
     model, enc = build_tiny_tagger(tmp_path / "tiny", encoder_dir)
-    art = real_articles(12)
-    feed = write_jsonl(tmp_path / "f.jsonl", [{"id": a["id"], "text": a["text"], "date": a["date"]} for a in art[:6]]
-                       + ["{malformed"] + [{"id": a["id"], "text": a["text"], "date": a["date"]} for a in art[6:]])
+    art = real_articles(7)
+    feed = write_jsonl(tmp_path / "f.jsonl", [{"id": a["id"], "text": a["text"], "date": a["date"]} for a in art[:3]]
+                       + ["{malformed"] + [{"id": a["id"], "text": a["text"], "date": a["date"]} for a in art[3:]])
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
 
     def cmd(out):
@@ -332,7 +332,7 @@ def test_kill_a_real_run_and_resume_it(tmp_path, encoder_dir):
     ckpt, deadline = Path(f"{out}.checkpoint.json"), time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         try:
-            if json.loads(ckpt.read_text())["items"] >= 3 and out.stat().st_size > 0:
+            if json.loads(ckpt.read_text())["items"] >= 2 and out.stat().st_size > 0:
                 break
         except (OSError, ValueError):
             pass
@@ -341,7 +341,7 @@ def test_kill_a_real_run_and_resume_it(tmp_path, encoder_dir):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     done = json.loads(ckpt.read_text())["items"]
-    assert 3 <= done < len(art) + 1 and not Path(f"{out}.summary.json").exists()
+    assert 2 <= done < len(art) + 1 and not Path(f"{out}.summary.json").exists()
     p = subprocess.run(cmd(out), env=env, cwd=ROOT, capture_output=True, text=True)
     assert p.returncode == 3, p.stderr
     assert out.read_bytes() == ref.read_bytes() and ref.stat().st_size > 0
@@ -351,7 +351,7 @@ def test_kill_a_real_run_and_resume_it(tmp_path, encoder_dir):
     assert json.loads(Path(f"{out}.summary.json").read_text())["resumed"] is True
 
 
-def build_tiny_tagger(dest: Path, encoder_dir: Path, o_bias: float = 2.0):
+def build_tiny_tagger(dest: Path, encoder_dir: Path, o_bias: float = 2.2):
     """A randomly initialised one-layer tagger on the real tokenizer (fast, deterministic)."""
     import shutil
 
@@ -370,7 +370,7 @@ def build_tiny_tagger(dest: Path, encoder_dir: Path, o_bias: float = 2.0):
     model = TaggerModel(build_encoder(enc), len(trigger_labels()), len(argument_labels()))
     with torch.no_grad():  # make "O" likely so that a few words, not all, are triggers
         model.trigger_head.bias[0] += o_bias
-        model.argument_head.bias[0] += o_bias / 2
+        model.argument_head.bias[0] += o_bias
     Tagger(model, load_tokenizer(str(enc))).save_pretrained(
         dest / "tagger", trained_prefixes=[""], extra={"encoder_fingerprint": encoder_fingerprint(enc)})
     return dest / "tagger", enc
