@@ -2,7 +2,7 @@
 PY ?= python3
 IN ?= seeds
 OUT ?= out/events.jsonl
-FORMAT ?= jsonl
+FORMAT ?=
 PUBLISHED ?=
 
 .PHONY: setup demo test test-fast train eval batch bench corpus corpus-check schema clean
@@ -30,9 +30,14 @@ train:
 eval:
 	$(PY) -m training.evaluate --out training/eval.json --check-floors
 
+# make batch IN=articles/ OUT=out/events.csv [PUBLISHED=2015-07-21] [TEXT_FIELD=body ID_FIELD=uid
+#   PUBLISHED_FIELD=pub SOURCE_FIELD=site] [FORMAT=parquet] [ARGS="--restart"]; rerun after a kill to resume
 batch:
 	@mkdir -p $(dir $(OUT))
-	$(PY) -m eventx.cli extract $(IN) --format $(FORMAT) -o $(OUT) $(if $(PUBLISHED),--published $(PUBLISHED),)
+	$(PY) -m eventx.cli extract $(IN) -o $(OUT) $(if $(FORMAT),--format $(FORMAT),) \
+		$(if $(PUBLISHED),--published $(PUBLISHED),) $(if $(TEXT_FIELD),--text-field $(TEXT_FIELD),) \
+		$(if $(ID_FIELD),--id-field $(ID_FIELD),) $(if $(PUBLISHED_FIELD),--published-field $(PUBLISHED_FIELD),) \
+		$(if $(SOURCE_FIELD),--source-field $(SOURCE_FIELD),) $(ARGS)
 
 bench:
 	$(PY) -m eventx.bench
