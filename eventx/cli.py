@@ -43,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
                         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ex.add_argument("paths", nargs="+", help=".txt/.html files, .jsonl/.csv/.tsv exports (also .gz), folders, -")
     ex.add_argument("--published", help="publication date YYYY-MM-DD for documents that carry none")
-    ex.add_argument("--format", choices=FORMATS, default="jsonl")
+    ex.add_argument("--format", choices=FORMATS, default=None,
+                    help="output format (default: from OUTPUT's suffix .csv/.parquet/.geojson, else jsonl)")
     ex.add_argument("-o", "--output", help="output file (default: stdout, jsonl/csv only, not resumable)")
     ex.add_argument("--errors", help="file listing documents that failed (default: OUTPUT.errors.tsv)")
     ex.add_argument("--text-field", "--text-column", dest="text_field", default="text",
@@ -206,6 +207,12 @@ class Run:
         return summary
 
 
+def _format_of(output: str | None) -> str:
+    """The output format named by OUTPUT's suffix (out.csv -> csv); jsonl otherwise."""
+    suffix = Path(output).suffix.lower().lstrip(".") if output else ""
+    return suffix if suffix in FORMATS else "jsonl"
+
+
 def _tsv(s: str) -> str:
     return " ".join(str(s).split())  # one line, no tabs: the errors file stays two columns
 
@@ -250,6 +257,7 @@ def main(argv=None, *, extractor=None) -> int:
         published = parse_date(args.published)
     except ValueError as e:
         ap.error(str(e))
+    args.format = args.format or _format_of(args.output)
     if args.format in ("parquet", "geojson") and not args.output:
         ap.error(f"--format {args.format} needs -o OUTPUT")
     for name in ("chunk_docs", "chunk_chars"):
