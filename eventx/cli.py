@@ -66,12 +66,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # --------------------------------------------------------------------------- checkpoint
-def _inputs_digest(paths: list[str]) -> str:
+def _inputs_digest(paths: list[str], exclude: tuple[str, ...] = ()) -> str:
     """Names, sizes and modification times of every input file: a changed input changes this."""
     h = hashlib.sha256()
     for p in paths:
         path = Path(p)
-        files = walk_files(path) if path.is_dir() else [path]
+        files = walk_files(path, exclude) if path.is_dir() else [path]
         for f in files:
             try:
                 st = f.stat()
@@ -81,12 +81,17 @@ def _inputs_digest(paths: list[str]) -> str:
     return h.hexdigest()
 
 
+def _own_files(args) -> tuple[str, ...]:
+    """Path prefixes of the files a run writes (OUT, OUT.checkpoint.json, ...): never inputs."""
+    return tuple(str(Path(p).resolve()) for p in (args.output, args.errors) if p)
+
+
 def _command(args) -> dict:
     """What decides the output of a run; a checkpoint only resumes the identical command."""
     from eventx import __version__
     model = str(Path(args.model).resolve()) if args.model else "shipped"
     return {"eventx": __version__, "paths": [p if p == "-" else str(Path(p).resolve()) for p in args.paths],
-            "inputs": _inputs_digest(args.paths), "format": args.format, "published": args.published,
+            "inputs": _inputs_digest(args.paths, _own_files(args)), "format": args.format, "published": args.published,
             "fields": [args.text_field, args.id_field, args.published_field, args.source_field, args.title_field],
             "stdin_format": args.stdin_format, "model": model, "encoder": args.encoder,
             "errors": str(Path(args.errors).resolve()) if args.errors else None}
@@ -271,7 +276,7 @@ def main(argv=None, *, extractor=None) -> int:
     chunk_kw = dict(chunk_docs=args.chunk_docs or CHUNK_DOCS, chunk_chars=args.chunk_chars or CHUNK_CHARS)
     read_kw = dict(text_col=args.text_field, id_col=args.id_field, date_col=args.published_field,
                    source_col=args.source_field, title_col=args.title_field, published=published,
-                   stdin_format=args.stdin_format)
+                   stdin_format=args.stdin_format, exclude=_own_files(args))
     if not args.output:
         return _to_stdout(args, extractor or Extractor(args.model, encoder=args.encoder), read_kw, chunk_kw)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
