@@ -254,13 +254,15 @@ def _file_items(path: Path, cols: Columns, published) -> Iterator[Item]:
     yield did, partial(_text_doc, path, did, published, gz, suffix in HTML_SUFFIXES)
 
 
-def walk_files(folder: Path) -> Iterator[Path]:
-    """Files under ``folder``, lazily, sorted within each directory, hidden files and folders skipped."""
+def walk_files(folder: Path, exclude: tuple[str, ...] = ()) -> Iterator[Path]:
+    """Files under ``folder``, lazily, sorted within each directory, hidden files and folders skipped,
+    and files whose absolute path starts with one of ``exclude`` (a run's own output) left out."""
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(root) / name
+            path = Path(root) / name
+            if not name.startswith(".") and not (exclude and str(path.resolve()).startswith(exclude)):
+                yield path
 
 
 def _stdin_items(fmt: str, cols: Columns, published) -> Iterator[Item]:
@@ -297,14 +299,14 @@ def _from_row(row: dict, did: str, cols: Columns, published) -> Document:
         raise RowError(f"{_one_line(e)} ({did})", doc_id) from None
 
 
-def _items(paths: list[str], cols: Columns, published, stdin_format: str) -> Iterator[Item]:
+def _items(paths: list[str], cols: Columns, published, stdin_format: str, exclude: tuple[str, ...]) -> Iterator[Item]:
     for p in paths:
         if p == "-":
             yield from _stdin_items(stdin_format, cols, published)
             continue
         path = Path(p)
         if path.is_dir():
-            for f in walk_files(path):
+            for f in walk_files(path, exclude):
                 yield from _file_items(f, cols, published)
         elif path.is_file():
             yield from _file_items(path, cols, published)
@@ -314,17 +316,19 @@ def _items(paths: list[str], cols: Columns, published, stdin_format: str) -> Ite
 
 def read_paths(paths: list[str], *, text_col: str = "text", id_col: str = "id", date_col: str = "date",
                source_col: str = "source", title_col: str = "title", published: dt.date | None = None,
-               stdin_format: str = "text", skip: int = 0) -> Iterator[Document | ReadError]:
+               stdin_format: str = "text", skip: int = 0, exclude: tuple[str, ...] = ()
+               ) -> Iterator[Document | ReadError]:
     """Documents from files, folders (recursive, sorted), ``-`` (stdin), lazily and in a stable order.
 
     ``.jsonl``/``.ndjson``/``.csv``/``.tsv`` (also ``.gz``) give one item per line or row, with the
     fields named by ``*_col``; other files give one document each (HTML through trafilatura).
-    ``skip`` passes over the first items without reading them (resuming a batch).
+    ``skip`` passes over the first items without reading them (resuming a batch); files in
+    folders whose absolute path starts with one of ``exclude`` are not inputs (a run's own output).
     """
     if stdin_format not in STDIN_FORMATS:
         raise ValueError(f"stdin_format {stdin_format!r} is not one of {', '.join(STDIN_FORMATS)}")
     cols = Columns(text_col, id_col, date_col, source_col, title_col)
-    for n, (did, make) in enumerate(_items(paths, cols, published, stdin_format)):
+    for n, (did, make) in enumerate(_items(paths, cols, published, stdin_format, tuple(exclude))):
         if n < skip:
             continue
         try:

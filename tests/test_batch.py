@@ -312,6 +312,44 @@ def test_a_checkpoint_from_another_command_is_refused(tmp_path, capsys):
     assert {r.doc_id for r in read_jsonl(out)} <= {a["id"] for a in art[:3]}
 
 
+def test_output_inside_the_input_folder_is_not_read_back(tmp_path):
+    art = real_articles(4)
+    src = tmp_path / "articles"
+    src.mkdir()
+    for a in art:
+        (src / f"{a['id']}.txt").write_text(a["text"], encoding="utf-8")
+    out = src / "events.jsonl"
+    with pytest.raises(Boom):
+        run_cli([src, "-o", out, "--chunk-docs", "1"], interrupted_extractor(2))
+    assert run_cli([src, "-o", out, "--chunk-docs", "1"]) == 0  # resumes: the growing output is no input
+    summary = json.loads(Path(f"{out}.summary.json").read_text())
+    assert summary["documents"] == 4 and summary["resumed"]
+    assert run_cli([src, "-o", out, "--chunk-docs", "1"]) == 0  # a fresh rerun does not read its old files
+    assert json.loads(Path(f"{out}.summary.json").read_text())["documents"] == 4
+
+
+def test_progress_bar_and_summary_on_a_terminal(tmp_path, monkeypatch, capsys):
+    import io
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+    art = real_articles(3)
+    feed = write_jsonl(tmp_path / "f.jsonl", [{"id": a["id"], "text": a["text"]} for a in art] + ["{bad"])
+    err = Tty()
+    monkeypatch.setattr(sys, "stderr", err)
+    out = tmp_path / "o.csv"
+    assert cli.main(["extract", str(feed), "-o", str(out), "--chunk-docs", "1"], extractor=stub_extractor()) == 3
+    text = err.getvalue()
+    assert "4doc" in text.replace(" ", "") and "sent/s" in text and "events" in text  # the tqdm bar
+    assert "eventx: 3 documents" in text and "1 errors" in text and "o.csv.errors.tsv" in text  # the summary
+    assert out.read_text().startswith("event_id_cnty,")  # format from the suffix
+    err.seek(0)
+    err.truncate()
+    assert cli.main(["extract", str(feed), "-o", str(out), "-q", "--restart"], extractor=stub_extractor()) == 3
+    assert err.getvalue() == ""  # --quiet: no bar, no summary
+
+
 def test_kill_a_real_run_and_resume_it(tmp_path, encoder_dir):
     """SIGKILL a real ``python -m eventx.cli`` process mid-run; the rerun must give exactly the
     records of an uninterrupted run. A tiny random tagger keeps it fast; the process is real."""
