@@ -290,7 +290,7 @@ def _strip_qualifiers(toks: list[str], g: Gazetteer) -> _Part:
     kind, near, removed = None, False, []
     ftoks = [fold(t) for t in toks]
     changed = True
-    while changed and len(toks) > 1:
+    while changed and toks:
         changed = False
         first = ftoks[0]
         if _NUMBER.match(first):  # 35 km south of Mosul: a distance, so near Mosul
@@ -302,7 +302,8 @@ def _strip_qualifiers(toks: list[str], g: Gazetteer) -> _Part:
         heads = [first] + [first[len(c):] for c in g.clitics if first.startswith(c) and len(first) > len(c) + 1]
         for phrase, k in (x for h in heads for x in g.prefix_index.get(h, ())):
             n = len(phrase)
-            if len(ftoks) > n and tuple(ftoks[1:n]) == phrase[1:]:
+            # a distance may take the whole part ('35 km' from Mosul); other words need a name after them
+            if (len(ftoks) > n or k == "distance") and tuple(ftoks[1:n]) == phrase[1:]:
                 removed.append(" ".join(toks[:n]))
                 toks, ftoks = toks[n:], ftoks[n:]
                 kind, near = _apply(k, kind, near)
@@ -316,7 +317,7 @@ def _strip_qualifiers(toks: list[str], g: Gazetteer) -> _Part:
                 kind, near = _apply(k, kind, near)
                 changed = True
                 break
-        if _POSSESSIVE.search(toks[-1]):  # Idlib's countryside -> Idlib
+        if toks and _POSSESSIVE.search(toks[-1]):  # Idlib's countryside -> Idlib
             toks[-1] = toks[-1][:-2]
             ftoks[-1] = fold(toks[-1])
     return _Part(" ".join(toks), kind, near, tuple(removed))
@@ -354,6 +355,9 @@ def _parts(place: str, g: Gazetteer) -> list[_Part]:
         if j is not None:
             out[i:i + 1] = [toks[j + 1:], [*toks[:j], toks[j][:-2]]]
     parts = [_strip_qualifiers(list(t), g) for t in out]
+    for i, p in enumerate(parts[:-1]):
+        if not p.text and p.near:  # 'about 35 km' | 'from Mosul': near Mosul
+            parts[i + 1] = parts[i + 1]._replace(near=True, words=p.words + parts[i + 1].words)
     return [p for p in parts if p.text]
 
 
@@ -604,5 +608,6 @@ def document_country(places: Iterable[str] = (), text: str = "") -> tuple[str | 
         if counts:
             (cc, n), *rest = counts.most_common()
             if not rest or n > rest[0][1]:
-                return cc, f"the text names {gazetteer().countries[cc]['name']} (or its people) {n} times, more than any other country"
+                return cc, f"the text names {gazetteer().countries[cc]['name']} (or its people) " \
+                           f"{'once' if n == 1 else f'{n} times'}, more than any other country"
     return None, "no country stands out among the document's places or country mentions"
