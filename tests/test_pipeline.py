@@ -37,7 +37,7 @@ def test_records_from_a_tagged_arabic_sentence_validate():
     assert (r.event_type, r.sub_event_type) == ("Explosions/Remote violence", "Air/drone strike")
     assert r.actor1 == "Operation Restoring Hope" and r.inter1 == 8 and r.actor2 == "Houthi Movement"
     assert r.interaction == 28 and r.event_date == dt.date(2015, 7, 20) and r.fatalities == 3
-    assert r.location == "صعدة" and "On 20 July 2015" in r.notes
+    assert (r.location, r.admin1, r.country, r.geo_precision) == ("Sadah", "Sadah", "Yemen", 1) and "On 20 July 2015" in r.notes
     assert all(text[e.start:e.end] == e.text for e in r.evidence) and len(r.evidence) == 6
     assert set(r.reasons) >= {"actor1", "event_date", "fatalities", "sub_event_type"}
 
