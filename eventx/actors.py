@@ -370,10 +370,10 @@ class ActorDictionary:
         if event_class not in u["classes"]:
             return None
         if not country:
-            return ActorMatch("", 0, f"no actor named for a {event_class} event and the event country is unknown, so no "
+            return ActorMatch("", 0, f"no actor named for this {event_class} event and the event country is unknown, so no "
                                      f"{u['name']!r} can be given")
         n = u["name"].format(country=country)
-        return ActorMatch(n, u["inter"], f"no actor named for a {event_class} event: {n!r} (code {u['inter']})")
+        return ActorMatch(n, u["inter"], f"no actor named for this {event_class} event: {n!r} (code {u['inter']})")
 
 
 def _user_files() -> list[str]:
