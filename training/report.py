@@ -52,6 +52,24 @@ def main() -> int:
         for row, vals in ablation["rows"].items():
             L.append(f"| {row} | " + " | ".join(vals.get(l, "-") for l in ablation["langs"]) + " |")
         L.append("")
+    cal = meta.get("calibration")
+    if cal:
+        L += ["## Decision offsets (calibrated on dev)", "",
+              "Training down-weights the O label (config `o_weight`), which trades precision for recall; "
+              "`python -m training.calibrate` then picks one logit offset on O per pass by grid search on the dev "
+              "split (never test) and stores it in `tagger.json`.", "",
+              "| pass | offset on O | dev mean F1 at 0 | dev mean F1 at offset |", "|---|---|---|---|"]
+        for task, v in cal.items():
+            L.append(f"| {task} | {meta['o_bias'][task]:+.1f} | {v['dev_f1_at_0']:.3f} | {v['dev_f1']:.3f} |")
+        L.append("")
+    versions = json.loads((ROOT / "training" / "versions.json").read_text()) if (ROOT / "training" / "versions.json").exists() else []
+    if versions:
+        L += ["## Shipped model versions", "", "Only the newest version is in the tree (`eventx/weights/`); older ones "
+              "were deleted when replaced, so the repository grows by one model per retraining, not by a history.", "",
+              "| version | size (MB) | trained | test trigger classification ar / fa / en | note |", "|---|---|---|---|---|"]
+        for v in versions:
+            L.append(f"| {v['version']} | {v['size_mb']} | {v['trained']} | {v['test_trigger_classification']} | {v['note']} |")
+        L.append("")
     L += ["## Reference points (published, not comparable one to one)", "",
           "- CASE 2021 task 1 (token-level socio-political event extraction, XLM-R, English): about 78 F1.",
           "- ACE05 cross-lingual argument extraction (X-GEAR): English to Arabic zero-shot 50.0, Arabic to Arabic 67.8.",
