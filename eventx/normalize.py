@@ -49,15 +49,42 @@ def _tables():
     return months, weekdays, rel_days, weeks, monthsrel, pmonths, hmonths
 
 
-def _month_day(s: str, names: dict[str, int]):
-    """(day, month, year|None) from 'D MONTH [YEAR]' or 'MONTH D[, YEAR]' with any of ``names``."""
+@lru_cache(maxsize=1)
+def _day_words() -> tuple[dict[str, int], str]:
+    """Day numbers written as words ("السادس والعشرين", "هفت") and a regex alternative for them."""
+    words = {fold(w): int(n) for n, ws in lexicon()["day_words"].items() for w in ws}
+    alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return words, alt
+
+
+def _year(y: str | None, calendar: str) -> int | None:
+    """A written year; two-digit Solar Hijri years ("سال ۹۷") are 13xx as Iranian press writes them."""
+    if not y:
+        return None
+    n = int(y)
+    return n + 1300 if calendar == "persian" and n < 100 else n
+
+
+def _month_day(s: str, names: dict[str, int], calendar: str = "gregorian"):
+    """(day|None, month, year|None) from 'D MONTH [YEAR]', 'MONTH D[, YEAR]' or 'MONTH [YEAR]' with any of
+    ``names``; the day may be digits or a word ("السادس والعشرين من مارس", "هفت مهر")."""
+    dwords, dalt = _day_words()
+    day = rf"(\d{{1,2}}|{dalt})"
+    year = r"(?:\s+(?:عام\s+|سنة\s+|سال\s+|,\s*)?(\d{4}|\d{2}(?=\s|$)))?"
+
+    def num(x):
+        return int(x) if x.isdigit() else dwords[x]
     for name in sorted(names, key=len, reverse=True):
-        m = re.search(rf"(?:^|\s)(\d{{1,2}})\s+(?:من\s+)?{re.escape(name)}(?:\s+(?:عام\s+|سنة\s+|سال\s+)?(\d{{4}}))?(?:\s|$)", s)
+        mon = rf"{re.escape(name)}(?:\s*ماه)?"  # Persian writes "تیرماه" / "تیر ماه"
+        m = re.search(rf"(?:^|\s){day}\s+(?:من\s+)?(?:شهر\s+)?{mon}{year}(?:\s|$)", s)
         if m:
-            return int(m.group(1)), names[name], int(m.group(2)) if m.group(2) else None
-        m = re.search(rf"(?:^|\s){re.escape(name)}\s+(\d{{1,2}})(?:,?\s+(\d{{4}}))?(?:\s|$)", s)
+            return num(m.group(1)), names[name], _year(m.group(2), calendar)
+        m = re.search(rf"(?:^|\s){mon}\s+(\d{{1,2}})(?:,?\s+(\d{{4}}))?(?:\s|$)", s)
         if m:
-            return int(m.group(1)), names[name], int(m.group(2)) if m.group(2) else None
+            return int(m.group(1)), names[name], _year(m.group(2), calendar)
+        m = re.search(rf"(?:^|\s){mon}{year}(?:\s|$)", s)
+        if m:
+            return None, names[name], _year(m.group(1), calendar)
     return None
 
 
@@ -80,7 +107,7 @@ def resolve_date(text: str | None, published: dt.date | None) -> tuple[dt.date |
     months, weekdays, rel_days, weeks, monthsrel, pmonths, hmonths = _tables()
     s = fold(text or "")
     if s:
-        md = _month_day(s, pmonths)
+        md = _month_day(s, pmonths, "persian")
         if md:
             import jdatetime
             day, month, year = md
@@ -88,14 +115,16 @@ def resolve_date(text: str | None, published: dt.date | None) -> tuple[dt.date |
             y = year or (pub_j.year if pub_j else None)
             if y:
                 try:
-                    g = jdatetime.date(y, month, day).togregorian()
+                    g = jdatetime.date(y, month, day or 1).togregorian()
                     if not year and published and g > published + dt.timedelta(days=2):
-                        g = jdatetime.date(y - 1, month, day).togregorian()
+                        g = jdatetime.date(y - 1, month, day or 1).togregorian()
+                    if day is None:  # a month only: its first day, month precision (ACLED)
+                        return g, 3, f"Solar Hijri month {month}/{y} in {text!r} (no day): first day, month precision"
                     return g, 1, f"Solar Hijri date {day}/{month}/{y} in {text!r} converted with jdatetime"
                 except ValueError:
                     pass
-        md = _month_day(s, hmonths)
-        if md and md[2]:
+        md = _month_day(s, hmonths, "hijri")
+        if md and md[0] and md[2]:
             from hijridate import Hijri
             day, month, year = md
             try:
@@ -104,6 +133,11 @@ def resolve_date(text: str | None, published: dt.date | None) -> tuple[dt.date |
             except (ValueError, OverflowError):
                 pass
         md = _month_day(s, months)
+        if md and md[0] is None and (md[2] or published):
+            _, month, year = md
+            y = year or (published.year if (published.month >= month) else published.year - 1)
+            return dt.date(y, month, 1), 3, (f"month {month}/{y} in {text!r} (no day): first day, month precision"
+                                             + ("" if year else f"; the most recent such month by publication {published}"))
         if md:
             day, month, year = md
             if year or published:
