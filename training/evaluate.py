@@ -86,15 +86,23 @@ def score(records: list[dict], predictions: list[list]) -> dict:
     return res
 
 
-def evaluate(model_dir: str | None, splits: tuple[str, ...], langs: tuple[str, ...] = ("ar", "en", "fa")) -> dict:
+REFERENCE = {"dtype": "float32", "runtime": "torch"}  # the model as trained, whatever the inference default
+
+
+def evaluate(model_dir: str | None, splits: tuple[str, ...], langs: tuple[str, ...] = ("ar", "en", "fa"),
+             inference: dict | None = None) -> dict:
+    """Scores per language. ``inference``: Tagger options (dtype, runtime); None: fp32 torch,
+    {}: eventx's default inference path for this machine."""
     from eventx.tag import Tagger
-    tagger = Tagger.from_pretrained(model_dir)
+    tagger = Tagger.from_pretrained(model_dir, **(REFERENCE if inference is None else inference))
     recs = [r for r in load_corpus() if r["split"] in splits and r["lang"] in langs]
     t0 = time.time()
     preds = tagger.predict([r["text"] for r in recs])
     secs = time.time() - t0
     out = {"model": tagger.meta.get("version"), "model_commit": tagger.meta.get("code_commit"),
-           "splits": list(splits), "sentences": len(recs), "seconds": round(secs, 1), "by_language": {}}
+           "splits": list(splits), "sentences": len(recs), "seconds": round(secs, 1),
+           "inference": {k: getattr(tagger.plan, k) for k in ("device", "dtype", "runtime")} if tagger.plan else None,
+           "by_language": {}}
     for lang in langs:
         idx = [i for i, r in enumerate(recs) if r["lang"] == lang]
         if idx:
@@ -120,8 +128,17 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default=None)
     ap.add_argument("--out", default=None, help="write the scores as JSON")
     ap.add_argument("--check-floors", action="store_true")
+    ap.add_argument("--dtype", default="float32", choices=("float32", "bfloat16", "int8", "default"),
+                    help="inference precision (default float32, the model as trained; 'default': eventx's "
+                         "default inference path on this machine, e.g. int8 on CPU)")
+    ap.add_argument("--runtime", default=None, choices=("torch", "onnx"),
+                    help="inference runtime (default: torch for float32, else eventx's choice)")
     args = ap.parse_args(argv)
-    res = {split: evaluate(args.model, (split,)) for split in ("dev", "test")}
+    if args.dtype == "default":
+        inference = {}
+    else:
+        inference = {"dtype": args.dtype, "runtime": args.runtime or ("torch" if args.dtype == "float32" else None)}
+    res = {split: evaluate(args.model, (split,), inference=inference) for split in ("dev", "test")}
     data_version = json.loads((DATA / "FROZEN.json").read_text())["version"] if (DATA / "FROZEN.json").exists() else None
     res["data_version"] = data_version
     res["code_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,

@@ -1,0 +1,55 @@
+"""The Ray engine: a local Ray instance with 2 workers gives the local engine's output record for record."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ray.data", reason="Ray is an optional extra (pip install 'eventx-acled[ray]'); "
+                                       "CI installs it, so these tests run there")
+
+from conftest import shipped_model_available  # noqa: E402
+from test_batch import real_articles, write_jsonl  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.skipif(not shipped_model_available(), reason="no shipped tagger weights")
+
+
+def _extract(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "eventx.cli", "extract", *args, "-q"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_ray_engine_output_equals_local_engine_record_for_record(tmp_path, encoder_dir):
+    art = real_articles(8)
+    rows = [{"id": a["id"], "text": a["text"], "date": a["date"]} for a in art[:5]] + ["{not json"] + \
+           [{"id": a["id"], "text": a["text"], "date": a["date"]} for a in art[5:]]
+    feed = write_jsonl(tmp_path / "in.jsonl", rows)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), RAY_ADDRESS="", OMP_NUM_THREADS="1")
+    local, ray_out = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
+    p = _extract([str(feed), "-o", str(local), "--chunk-docs", "3"], env)
+    assert p.returncode == 3, p.stderr  # 3: the malformed line is reported, the rest is done
+    p = _extract([str(feed), "-o", str(ray_out), "--chunk-docs", "3", "--engine", "ray", "--workers", "2"], env)
+    assert p.returncode == 3, p.stderr
+    a, b = local.read_text(encoding="utf-8").splitlines(), ray_out.read_text(encoding="utf-8").splitlines()
+    assert len(a) > 0 and a == b
+    assert Path(f"{ray_out}.errors.tsv").read_text() == Path(f"{local}.errors.tsv").read_text()
+    s_local = json.loads(Path(f"{local}.summary.json").read_text())
+    s_ray = json.loads(Path(f"{ray_out}.summary.json").read_text())
+    assert {k: s_ray[k] for k in ("documents", "sentences", "events", "errors")} == \
+           {k: s_local[k] for k in ("documents", "sentences", "events", "errors")}
+
+
+def test_ray_engine_refuses_stdin_and_workers_without_ray(tmp_path, capsys):
+    from eventx import cli
+    with pytest.raises(SystemExit) as e:
+        cli.main(["extract", "-", "-o", str(tmp_path / "x.jsonl"), "--engine", "ray"])
+    assert e.value.code == 2 and "stdin" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        cli.main(["extract", str(tmp_path), "-o", str(tmp_path / "x.jsonl"), "--workers", "2"])
+    assert e.value.code == 2 and "--workers needs --engine ray" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        cli.main(["extract", str(tmp_path), "-o", str(tmp_path / "x.jsonl"), "--engine", "ray", "--workers", "0"])
+    assert e.value.code == 2 and "at least 1" in capsys.readouterr().err
