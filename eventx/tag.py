@@ -366,11 +366,13 @@ DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16
           "float16": "float16", "fp16": "float16", "int8": "int8"}
 RUNTIMES = ("torch", "onnx")
 DEVICE_DEFAULTS = {
-    # int8 (dynamic quantization of every Linear) kept F1 within 0.5 points of fp32 (RESULTS.md);
-    # small batches: on a CPU throughput stops growing past a thousand or two tokens per batch
-    "cpu": {"dtype": "int8", "batch_tokens": 2048},
+    # (runtime, dtype) in order of preference, the first whose runtime is installed wins.
+    # int8 in ONNX Runtime (weights per channel) kept test F1 within noise of fp32; torch's int8
+    # (weights per tensor) lost up to 7 points on Arabic arguments, so without onnxruntime fp32.
+    # Small batches: on a CPU throughput stops growing past a thousand or two tokens per batch.
+    "cpu": {"prefer": [("onnx", "int8"), ("torch", "float32")], "batch_tokens": 2048},
     # large length-sorted batches keep a GPU busy; bf16 where the GPU has it, else fp16
-    "cuda": {"dtype": "bfloat16", "batch_tokens": 32768},
+    "cuda": {"prefer": [("torch", "bfloat16")], "batch_tokens": 32768},
 }
 # what each dtype needs: (devices it runs on, runtimes that implement it)
 DTYPE_SUPPORT = {"float32": (("cpu", "cuda"), ("torch", "onnx")), "bfloat16": (("cpu", "cuda"), ("torch",)),
@@ -426,15 +428,32 @@ def plan_inference(*, device: str | None = None, dtype: str | None = None, runti
         raise ValueError(f"device={device!r}: not one of {', '.join(DEVICE_DEFAULTS)} (or cuda:N)")
     if kind == "cuda" and not cuda:
         raise ValueError(f"device={device!r}: no CUDA device is available (torch.cuda.is_available() is False)")
-    if dtype is None:
-        dtype = DEVICE_DEFAULTS[kind]["dtype"]
-        why["dtype"] = f"default on {kind}"
-        if kind == "cuda" and not (torch.cuda.is_bf16_supported() if cuda_bf16 is None else cuda_bf16):
-            dtype, why["dtype"] = "float16", "this GPU has no bf16; fp16 instead"
-    else:
+    onnx = _onnx_available() if onnx is None else onnx
+    if runtime is not None:
+        if runtime not in RUNTIMES:
+            raise ValueError(f"runtime={runtime!r}: not one of {', '.join(RUNTIMES)}")
+        if runtime == "onnx" and kind != "cpu":
+            raise ValueError(f"runtime='onnx' runs on cpu only, not on device {device!r}")
+        if runtime == "onnx" and not onnx:
+            raise ValueError("runtime='onnx' needs onnxruntime and onnx: pip install 'eventx-acled[fast]'")
+        why["runtime"] = "asked for"
+    if dtype is not None:
         if str(dtype) not in DTYPES:
             raise ValueError(f"dtype={dtype!r}: not one of {', '.join(DTYPES)}")
         dtype, why["dtype"] = DTYPES[str(dtype)], "asked for"
+    else:
+        installed = {"torch": True, "onnx": onnx}
+        rt, dtype = next(((r, d) for r, d in DEVICE_DEFAULTS[kind]["prefer"]
+                          if (runtime is None and installed[r]) or r == runtime), (runtime or "torch", "float32"))
+        why["dtype"] = f"default for {rt} on {kind}"
+        if (rt, dtype) != DEVICE_DEFAULTS[kind]["prefer"][0] and runtime is None:
+            why["dtype"] += ("; onnxruntime is not installed and torch's int8 loses accuracy, so float32 "
+                             "(pip install 'eventx-acled[fast]' for int8)")
+        if kind == "cuda" and dtype == "bfloat16" and not (torch.cuda.is_bf16_supported() if cuda_bf16 is None
+                                                           else cuda_bf16):
+            dtype, why["dtype"] = "float16", "this GPU has no bf16; fp16 instead"
+        if runtime is None:
+            runtime, why["runtime"] = rt, f"default for {dtype} on {kind}"
     devices, runtimes = DTYPE_SUPPORT[dtype]
     if kind not in devices:
         raise ValueError(f"dtype={dtype!r} does not run on {kind} (runs on: {', '.join(devices)})")
@@ -443,22 +462,12 @@ def plan_inference(*, device: str | None = None, dtype: str | None = None, runti
         if not flags & set(CPU_BF16_FLAGS):
             raise ValueError(f"dtype='bfloat16' on this CPU would be emulated (no {' or '.join(CPU_BF16_FLAGS)} "
                              "flag); use float32 or int8")
-    onnx = _onnx_available() if onnx is None else onnx
     if runtime is None:
         runtime = "onnx" if (kind == "cpu" and onnx and "onnx" in runtimes) else "torch"
-        why["runtime"] = ("onnxruntime is installed and is the faster CPU runtime" if runtime == "onnx" else
-                          "onnxruntime is not installed (pip install 'eventx-acled[fast]')" if kind == "cpu"
-                          and "onnx" in runtimes else f"{dtype} on {kind} runs in torch")
-    else:
-        if runtime not in RUNTIMES:
-            raise ValueError(f"runtime={runtime!r}: not one of {', '.join(RUNTIMES)}")
-        if runtime == "onnx" and kind != "cpu":
-            raise ValueError(f"runtime='onnx' runs on cpu only, not on device {device!r}")
-        if runtime not in runtimes:
-            raise ValueError(f"dtype={dtype!r} is not available in runtime {runtime!r} (use {', '.join(runtimes)})")
-        if runtime == "onnx" and not onnx:
-            raise ValueError("runtime='onnx' needs onnxruntime and onnx: pip install 'eventx-acled[fast]'")
-        why["runtime"] = "asked for"
+        why["runtime"] = "onnxruntime is installed and is the faster CPU runtime" if runtime == "onnx" else \
+            f"{dtype} on {kind} runs in torch" + (" (onnxruntime is not installed)" if kind == "cpu" else "")
+    elif runtime not in runtimes:
+        raise ValueError(f"dtype={dtype!r} is not available in runtime {runtime!r} (use {', '.join(runtimes)})")
     if threads is None:
         threads, why["threads"] = torch.get_num_threads(), "torch's default (physical cores or OMP_NUM_THREADS)"
     elif not isinstance(threads, int) or threads < 1:

@@ -22,13 +22,17 @@ CPU = dict(cuda=False, onnx=True, flags={"avx512f", "avx512_bf16"})
 
 
 # --------------------------------------------------------------------------- plans
-def test_cpu_default_is_int8_in_onnxruntime_else_torch():
+def test_cpu_default_is_int8_in_onnxruntime_else_fp32_in_torch():
     p = plan_inference(**CPU)
     assert (p.device, p.dtype, p.runtime) == ("cpu", "int8", "onnx")
     assert p.batch_tokens == DEVICE_DEFAULTS["cpu"]["batch_tokens"] and p.threads >= 1
     assert set(p.reasons) == {"device", "dtype", "runtime", "threads", "batch_tokens"}
-    p = plan_inference(**dict(CPU, onnx=False))
-    assert (p.dtype, p.runtime) == ("int8", "torch") and "not installed" in p.reasons["runtime"]
+    p = plan_inference(**dict(CPU, onnx=False))  # torch's int8 loses accuracy: not a default
+    assert (p.dtype, p.runtime) == ("float32", "torch") and "not installed" in p.reasons["dtype"]
+    assert (plan_inference(runtime="torch", **CPU).dtype, plan_inference(runtime="onnx", **CPU).dtype) == \
+           ("float32", "int8")
+    assert plan_inference(dtype="int8", **dict(CPU, onnx=False)).runtime == "torch"  # asked for: allowed
+    assert plan_inference(dtype="float32", **CPU).runtime == "onnx"
 
 
 def test_cuda_default_is_bf16_large_batches_in_torch_or_fp16_without_bf16():
