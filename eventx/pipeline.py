@@ -19,8 +19,9 @@ from eventx.read import Document, ReadError, parse_date
 from eventx.schema import Evidence, EventRecord
 from eventx.segment import split_sentences
 from eventx.tag import Tagger, TaggedEvent
+from eventx.taxonomy import taxonomy
 
-__all__ = ["Extractor", "extract", "match_actor", "DocResult", "chunked"]
+__all__ = ["Extractor", "extract", "merge_across", "match_actor", "DocResult", "chunked"]
 
 
 # Chunk bounds: a chunk closes at this many items or characters of text (whichever first); a
@@ -310,24 +311,41 @@ def _merge(recs: list[EventRecord]) -> list[EventRecord]:
     return list(out.values())
 
 
-_VERBS = {"clash": "clashed with", "capture": "took control of an area from", "airstrike": "carried out an air strike on",
-          "shelling": "shelled", "explosive": "detonated an explosive against", "suicide_bomb": "carried out a suicide bombing against",
-          "grenade": "threw a grenade at", "chemical": "used chemical weapons against", "attack": "attacked",
-          "abduction": "abducted", "sexual_violence": "committed sexual violence against", "arrest": "arrested",
-          "shipment": "delivered weapons or materiel to", "seizure": "seized weapons from", "protest": "protested against",
-          "riot": "rioted against", "agreement": "reached an agreement with", "base_established": "established a base near",
-          "looting": "looted or destroyed property of", "group_change": "changed group activity with", "other": "acted against"}
-
-
 def _notes(r: EventRecord) -> str:
-    """An English notes line in ACLED's style, from the record's own fields."""
+    """An English notes line in ACLED's style ("On 22 January 2020, ... took control of Khatra (Idleb) from
+    HTS"), from the record's own fields and the class's template in schemas/taxonomy.json."""
     when = f"On {r.event_date:%d %B %Y}" if r.event_date else "On an unknown date"
-    a1 = r.actor1 or "an unidentified actor"
-    verb = _VERBS.get(r.event_class, "acted against")
-    tail = f" {r.actor2}" if r.actor2 else (" unidentified targets" if verb.endswith(("with", "to", "from", "of", "against", "on", "at")) else "")
-    where = f" in {r.location}" if r.location else ""
+    place = (f"{r.location} ({r.admin1})" if r.admin1 and r.admin1 != r.location else r.location) or ""
+    template = taxonomy()["classes"].get(r.event_class, {}).get("notes", "{a1} acted against {a2}{where}")
+    text = template.format(a1=r.actor1 or "an unidentified armed group", a2=r.actor2 or "unidentified actors",
+                           place=place or "an unspecified area", where=f" in {place}" if place else "")
     fat = f" {r.fatalities} fatalities reported." if r.fatalities else ""
-    return f"{when}, {a1} {verb}{tail}{where}.{fat}".replace("  ", " ")
+    return f"{when}, {text}.{fat}"
+
+
+def merge_across(records: Iterable[EventRecord]) -> list[EventRecord]:
+    """One record per event across a batch: reports of the same event (class, date, place, actor pair) in
+    several documents become one record with every evidence span and every source in ``source``."""
+    out: dict[tuple, EventRecord] = {}
+    for r in records:
+        key = (r.event_class, r.event_date, fold(r.location), fold(r.actor1), fold(r.actor2))
+        m = out.get(key)
+        if m is None:
+            out[key] = r
+            continue
+        counts = [x for x in (m.fatalities, r.fatalities) if x]
+        sources = list(dict.fromkeys(x for x in (m.source.split("; ") + r.source.split("; ")) if x))
+        docs = list(dict.fromkeys(x for x in (m.doc_id.split("; ") + r.doc_id.split("; ")) if x))
+        merged = m.model_copy(update=dict(
+            evidence=m.evidence + [e if e.doc_id else e.model_copy(update={"doc_id": r.doc_id}) for e in r.evidence],
+            confidence=max(m.confidence, r.confidence), fatalities=min(counts) if counts else 0,
+            source="; ".join(sources), doc_id="; ".join(docs)))
+        merged.evidence = [e if e.doc_id else e.model_copy(update={"doc_id": m.doc_id.split("; ")[0]})
+                           for e in merged.evidence]
+        merged.reasons = dict(m.reasons, merged_across=f"reported by {len(docs)} documents ({', '.join(docs)}): "
+                                                        "same class, date, place and actors; fewest fatalities kept")
+        out[key] = merged
+    return list(out.values())
 
 
 @lru_cache(maxsize=1)

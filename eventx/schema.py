@@ -57,6 +57,8 @@ class Evidence(BaseModel):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str
+    doc_id: str = Field(default="", description="the document the offsets point into, when a record merges "
+                                                  "reports from several documents (empty: the record's doc_id)")
 
     @model_validator(mode="after")
     def _order(self):
