@@ -41,6 +41,36 @@ def test_ray_engine_output_equals_local_engine_record_for_record(tmp_path, encod
     assert {k: s_ray[k] for k in ("documents", "sentences", "events", "errors")} == \
            {k: s_local[k] for k in ("documents", "sentences", "events", "errors")}
 
+    # resumable the same way: a local run stopped after its first chunk (checkpoint written, then a
+    # torn half-line) finishes on Ray with the same output
+    from eventx import cli
+    from eventx.pipeline import DocResult
+    from eventx.schema import EventRecord
+
+    class Stopped(Exception):
+        pass
+
+    class ReplayThenStop:  # replays the local run's first chunk, then dies like a killed process
+        calls = 0
+
+        def extract_chunk(self, chunk):
+            self.calls += 1
+            if self.calls > 1:
+                raise Stopped
+            return [DocResult(d.id, [EventRecord.model_validate_json(x) for x in a
+                                     if json.loads(x)["doc_id"] == d.id]) for d in chunk]
+
+    resumed = tmp_path / "resumed.jsonl"
+    with pytest.raises(Stopped):
+        cli.main(["extract", str(feed), "-o", str(resumed), "--chunk-docs", "3", "-q"], extractor=ReplayThenStop())
+    assert json.loads(Path(f"{resumed}.checkpoint.json").read_text())["items"] == 3
+    with open(resumed, "ab") as f:
+        f.write(b'{"torn": ')
+    p = _extract([str(feed), "-o", str(resumed), "--chunk-docs", "3", "--engine", "ray", "--workers", "2"], env)
+    assert p.returncode == 3, p.stderr
+    assert resumed.read_text(encoding="utf-8").splitlines() == a
+    assert json.loads(Path(f"{resumed}.summary.json").read_text())["resumed"] is True
+
 
 def test_ray_engine_refuses_stdin_and_workers_without_ray(tmp_path, capsys):
     from eventx import cli
