@@ -188,6 +188,12 @@ def count_fatalities(texts: list[str]) -> tuple[int, str]:
         if hit is not None:
             found.append((hit, f"{t!r} is a vague quantity coded {hit} per ACLED practice"))
             continue
+        # multi-word numbers first ("أحد عشر" is 11, not the "one" of its first word)
+        phrase = next((n for w, n in sorted(words.items(), key=lambda x: -len(x[0])) if " " in w and f" {w} " in f" {s} "),
+                      None)
+        if phrase is not None:
+            found.append((phrase, f"{t!r} is the number phrase for {phrase}"))
+            continue
         toks = re.sub(r"^(و|ال)", "", s).split()
         for tok in toks:
             for cand in (tok, re.sub(r"^(و|ب|ل)", "", tok)):

@@ -49,3 +49,37 @@ def test_weekday_words_are_not_read_as_day_numbers():
     # "سه" is 3 in Persian but "سه شنبه" is Tuesday: the weekday must win
     got, prec, why = resolve_date("روز سه شنبه", D(2015, 7, 23))
     assert (got, prec) == (D(2015, 7, 21), 1), why
+
+
+def test_fatality_spans_of_the_real_corpus_parse():
+    """Every fatalities span annotated in real Arabic and Persian news reads as a positive count."""
+    from eventx.normalize import count_fatalities
+    from training.corpus import load_corpus
+    spans = {lang: [r["text"][a["start"]:a["end"]] for r in load_corpus() if r["lang"] == lang
+                    and r.get("origin", "real") == "real" for a in r["arguments"] if a["role"] == "fatalities"]
+             for lang in ("ar", "fa")}
+    for lang, xs in spans.items():
+        bad = [x for x in xs if count_fatalities([x])[0] <= 0]
+        assert len(xs) > 40 and len(bad) <= 0.05 * len(xs), (lang, bad[:10])
+
+
+@pytest.mark.parametrize("spans,n", [
+    (["عشرين"], 20),           # ar:snn-7cd07d26c6cd:005
+    (["ثمانية"], 8),           # ar:snn-64ed5dd404dc:011
+    (["العشرات"], 10),         # ar:snn-0a8f852b9c80:003, "tens" = 10 (ACLED)
+    (["يك"], 1),               # fa:fars-c701f6d9a07b:000, Arabic-script ي/ك
+    (["۴۰"], 40),              # fa:hamshahri-2027:001
+    (["at least 141"], 141),   # WikiEvents: "massacre in Pakistan on Tuesday that left at least 141 people dead"
+    (["12", "9"], 9),          # two reports of one event: the most conservative
+])
+def test_real_fatality_spans(spans, n):
+    from eventx.normalize import count_fatalities
+    got, why = count_fatalities(spans)
+    assert got == n, why
+
+
+def test_compound_number_words_are_not_read_by_their_first_word():
+    from eventx.normalize import count_fatalities
+    assert count_fatalities(["أحد عشر شخصا"])[0] == 11
+    assert count_fatalities(["اثني عشر مدنيا"])[0] == 12
+    assert count_fatalities(["أحد الجنود"])[0] == 1
