@@ -370,6 +370,8 @@ def run(n_sentences: int, n_docs: int, *, data: str | None = None, model: str | 
     from transformers.utils import logging as hf_logging
     hf_logging.disable_progress_bar()
     t_start = time.time()
+    from eventx.tag import default_model_dir
+    model = str(Path(model).resolve()) if model else str(default_model_dir())  # one model for every phase
     before = {"loadavg": list(os.getloadavg()), "busy_processes": busy_processes()}
     inputs = bench_inputs(n_sentences, n_docs, data_dir(data))
     sentences, docs = inputs["sentences"], inputs["documents"]
@@ -415,7 +417,9 @@ def run(n_sentences: int, n_docs: int, *, data: str | None = None, model: str | 
             "machine": machine(), "contention": {"before": before, "after": after},
             "inputs": {k: inputs[k] for k in ("seed", "sources")} | {"sentences": len(sentences),
                                                                      "documents": len(docs)},
-            "model": model or "shipped", "default_plan": plans["default"],
+            "model": str(Path(model).relative_to(ROOT)) if Path(model).is_relative_to(ROOT) else model,
+            "model_version": json.loads((Path(model) / "tagger.json").read_text()).get("version"),
+            "default_plan": plans["default"],
             "device_defaults": DEVICE_DEFAULTS, "results": rows, "accuracy": acc,
             "summary": summarize(rows, acc, plans["default"]), "seconds": round(time.time() - t_start, 1)}
 
@@ -460,7 +464,8 @@ def markdown(res: dict, json_name: str = "RESULTS.json") -> str:
     m, s = res["machine"], res["summary"]
     hf = _find(res["results"], "hf-pipeline", "trigger pass")
     lines = ["# eventx benchmark", "",
-             f"`{res['command'].strip()}` on {res['date']}, eventx {res['eventx']}, model {res['model']}. "
+             f"`{res['command'].strip()}` on {res['date']}, eventx {res['eventx']}, model {res.get('model_version')} "
+             f"({res['model']}). "
              f"Numbers in {json_name} next to this file.", "",
              "## Machine", "",
              f"- CPU: {m.get('cpu_model')}, {m['usable_cpus']} usable of {m['logical_cpus']} logical CPUs, "
