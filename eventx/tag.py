@@ -245,8 +245,9 @@ class Tagger:
             for lo, hi in word_windows([len(p) for p in pieces], self.max_pieces):
                 rows.append((i, lo, hi, *make_inputs(self.tok, pieces, lo, hi, marked)))
         rows.sort(key=lambda r: len(r[3]))  # length-sorted batches: no padding to an outlier
-        # All batches are built before the first forward pass, so the loop below only feeds the
-        # device; on CUDA the copies are asynchronous and results come back in one transfer.
+        # Tokenizing, marking and sorting happen above, before the first forward pass: in the loop
+        # the CPU only pads the next batch while a GPU, running asynchronously, computes the last
+        # one (pinned memory, non-blocking copies); GPU results come back in one transfer.
         batches = token_batches([len(r[3]) for r in rows], self.batch_tokens, self.batch_size)
         pin = self.device.type == "cuda"
         outs = []
@@ -535,7 +536,13 @@ def onnx_cache_dir(path: Path, encoder_fp: str, dtype: str) -> Path:
     """Cache entry for the ONNX export of the tagger in ``path``, keyed by its weights and encoder."""
     from eventx.encoder import cache_dir
     sums = dict(reversed(line.split(maxsplit=1)) for line in (path / "SHA256SUMS").read_text().splitlines())
-    key = hashlib.sha256(f"{sums.get(WEIGHTS_FILE)}|{encoder_fp}|{dtype}|{ONNX_FORMAT}|{torch.__version__}".encode())
+    try:  # its quantizer writes the int8 graph
+        from importlib.metadata import version
+        ort = version("onnxruntime")
+    except Exception:  # noqa: BLE001 (not installed: the key only has to be stable)
+        ort = ""
+    key = hashlib.sha256(f"{sums.get(WEIGHTS_FILE)}|{encoder_fp}|{dtype}|{ONNX_FORMAT}|{torch.__version__}|{ort}"
+                         .encode())
     return cache_dir() / "onnx" / f"tagger-{dtype}-{key.hexdigest()[:16]}"
 
 
@@ -595,8 +602,8 @@ def export_onnx(model: TaggerModel, dest: Path, dtype: str) -> Path:
             raise ValueError(f"dtype={dtype!r}: the ONNX export is float32 or int8")
         (tmp / ONNX_DONE).write_text(json.dumps({"dtype": dtype, "format": ONNX_FORMAT,
                                                  "torch": torch.__version__}, indent=1))
-        if dest.exists():
-            shutil.rmtree(dest)  # an unfinished entry (no ONNX_DONE) left by a killed export
+        if (dest / ONNX_DONE).is_file():  # another process finished first: keep theirs (it may be in use)
+            return dest
         try:
             os.replace(tmp, dest)
         except OSError:  # another process finished first: keep theirs
