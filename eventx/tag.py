@@ -593,10 +593,16 @@ def export_onnx(model: TaggerModel, dest: Path, dtype: str) -> Path:
                               dynamic_axes={"inputs_embeds": axes, "attention_mask": axes, "token_type_ids": axes,
                                             "trigger_logits": axes, "argument_logits": axes})
         if dtype == "int8":
+            import logging
             from onnxruntime.quantization import QuantType, quantize_dynamic
-            quantize_dynamic(str(fp32), str(tmp / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-                             op_types_to_quantize=["MatMul"],
-                             nodes_to_exclude=_fp32_matmuls(fp32, model.encoder.config.intermediate_size))
+            root, level = logging.getLogger(), logging.getLogger().level
+            root.setLevel(logging.ERROR)  # the quantizer logs generic advice on the root logger
+            try:
+                quantize_dynamic(str(fp32), str(tmp / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
+                                 op_types_to_quantize=["MatMul"],
+                                 nodes_to_exclude=_fp32_matmuls(fp32, model.encoder.config.intermediate_size))
+            finally:
+                root.setLevel(level)
             fp32.unlink()
         elif dtype != "float32":
             raise ValueError(f"dtype={dtype!r}: the ONNX export is float32 or int8")
