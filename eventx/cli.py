@@ -115,6 +115,8 @@ class Run:
                       "sentences": 0, "records": 0, "events": {}, "errors": 0, "elapsed_s": 0.0,
                       "output_bytes": 0, "errors_bytes": 0}
         self.resumed = False
+        if restart and os.path.exists(self.ckpt_path):
+            os.remove(self.ckpt_path)  # a kill before the first new checkpoint must not revive the old run
         old = None if restart else self._load()
         if old is not None:
             self._check(old)
