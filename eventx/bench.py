@@ -400,7 +400,8 @@ def run(n_sentences: int, n_docs: int, *, data: str | None = None, model: str | 
         fp32 = {"dtype": "float32", "runtime": "torch"}
         wanted = {"float32": fp32, "default": {}}
         if accuracy == "all":
-            wanted.update({f"{rt} {dt}": {"dtype": dt, "runtime": rt} for rt, dt in VARIANTS[kind]})
+            wanted.update({f"{rt} {dt}": {"dtype": dt, "runtime": rt} for rt, dt in VARIANTS[kind]
+                           if (rt, dt) not in {("torch", "float32"), (default.runtime, default.dtype)}})
         for name, kw in wanted.items():
             _log(f"test-set accuracy: {name}")
             try:
