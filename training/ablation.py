@@ -30,7 +30,12 @@ def main(argv: list[str]) -> int:
             continue
         meta = json.loads((d / "tagger.json").read_text())
         epochs = meta["config"]["epochs"]
-        res = evaluate(str(d), ("test",), tuple(LANGS))
+        cached = base / f"{key}.eval.json"  # scored once per model; a rerun only scores new models
+        if cached.is_file():
+            res = json.loads(cached.read_text())
+        else:
+            res = evaluate(str(d), ("test",), tuple(LANGS))
+            cached.write_text(json.dumps(res))
         out["raw"][key] = {lang: {n: r[n]["f1"] for n in ("trigger_classification", "argument_classification")}
                            for lang, r in res["by_language"].items()}
         out["rows"][label] = {lang: f"{v['trigger_classification']:.3f} / {v['argument_classification']:.3f}"

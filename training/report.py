@@ -70,6 +70,9 @@ def main() -> int:
         for v in versions:
             L.append(f"| {v['version']} | {v['size_mb']} | {v['trained']} | {v['test_trigger_classification']} | {v['note']} |")
         L.append("")
+    notes = ROOT / "training" / "report_notes.md"
+    if notes.exists():  # the hand-written analysis of this version's numbers
+        L += [notes.read_text().strip(), ""]
     L += ["## Reference points (published, not comparable one to one)", "",
           "- CASE 2021 task 1 (token-level socio-political event extraction, XLM-R, English): about 78 F1.",
           "- ACE05 cross-lingual argument extraction (X-GEAR): English to Arabic zero-shot 50.0, Arabic to Arabic 67.8.",
