@@ -12,9 +12,9 @@ import os as _os
 _os.environ.setdefault("HF_HUB_OFFLINE", "1")
 _os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from eventx.pipeline import Extractor, extract  # noqa: E402
+from eventx.pipeline import Extractor, extract, merge_across  # noqa: E402
 from eventx.read import Document  # noqa: E402
 from eventx.schema import EventRecord, Evidence  # noqa: E402
 
-__all__ = ["extract", "Extractor", "EventRecord", "Evidence", "Document"]
+__all__ = ["extract", "Extractor", "merge_across", "EventRecord", "Evidence", "Document"]
 __version__ = "0.1.0"
