@@ -368,10 +368,12 @@ DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16
 RUNTIMES = ("torch", "onnx")
 DEVICE_DEFAULTS = {
     # (runtime, dtype) in order of preference, the first whose runtime is installed wins.
-    # int8 in ONNX Runtime (weights per channel) kept test F1 within noise of fp32; torch's int8
-    # (weights per tensor) lost up to 7 points on Arabic arguments, so without onnxruntime fp32.
-    # Small batches: on a CPU throughput stops growing past a thousand or two tokens per batch.
-    "cpu": {"prefer": [("onnx", "int8"), ("torch", "float32")], "batch_tokens": 2048},
+    # CPU: fp32 in ONNX Runtime gives the model's exact outputs at about twice torch's speed.
+    # int8 (dtype="int8") is faster again but changed ~13% of trigger decisions and cost 0.8
+    # points of test trigger F1, over the 0.5 allowed for a default; bf16 kept F1 but was no
+    # faster than fp32 in ONNX Runtime. Small batches: on a CPU throughput stops growing past
+    # a thousand or two tokens per batch.
+    "cpu": {"prefer": [("onnx", "float32"), ("torch", "float32")], "batch_tokens": 2048},
     # large length-sorted batches keep a GPU busy; bf16 where the GPU has it, else fp16
     "cuda": {"prefer": [("torch", "bfloat16")], "batch_tokens": 32768},
 }
@@ -448,8 +450,7 @@ def plan_inference(*, device: str | None = None, dtype: str | None = None, runti
                           if (runtime is None and installed[r]) or r == runtime), (runtime or "torch", "float32"))
         why["dtype"] = f"default for {rt} on {kind}"
         if (rt, dtype) != DEVICE_DEFAULTS[kind]["prefer"][0] and runtime is None:
-            why["dtype"] += ("; onnxruntime is not installed and torch's int8 loses accuracy, so float32 "
-                             "(pip install 'eventx-acled[fast]' for int8)")
+            why["dtype"] += " (onnxruntime is not installed: pip install 'eventx-acled[fast]' for twice the speed)"
         if kind == "cuda" and dtype == "bfloat16" and not (torch.cuda.is_bf16_supported() if cuda_bf16 is None
                                                            else cuda_bf16):
             dtype, why["dtype"] = "float16", "this GPU has no bf16; fp16 instead"
@@ -623,8 +624,8 @@ def export_onnx(model: TaggerModel, dest: Path, dtype: str) -> Path:
 def _fp32_matmuls(path: Path, intermediate_size: int) -> list[str]:
     """MatMuls left in fp32 by the int8 export: the feed-forward output projections (weight
     [intermediate, hidden]). Their inputs, after GELU, carry outliers that one uint8 scale per
-    batch cannot resolve: quantizing them cost 3 points of trigger F1 on dev, keeping them fp32
-    brought int8 back within 0.3 points of fp32 at 1.45x fp32's speed (benchmarks/RESULTS.md)."""
+    batch cannot resolve: quantizing them cost 3 points of trigger F1 on dev; in fp32 the loss
+    was 0.3 points on dev (0.8 on test) at 1.45x fp32's speed (benchmarks/RESULTS.md)."""
     import onnx
     g = onnx.load(str(path), load_external_data=False).graph
     dims = {t.name: tuple(t.dims) for t in g.initializer}
@@ -647,6 +648,9 @@ class OnnxRunner:
         self.session = ort.InferenceSession(str(Path(onnx_dir) / "model.onnx"), so,
                                             providers=["CPUExecutionProvider"])
         self.table = np.load(Path(onnx_dir) / "word_embeddings.npy", mmap_mode="r")
+        import mmap
+        if hasattr(mmap, "MADV_RANDOM") and getattr(self.table, "_mmap", None) is not None:
+            self.table._mmap.madvise(mmap.MADV_RANDOM)  # rows are looked up at random: no readahead
 
     def __call__(self, ids, mask, types, task: str) -> torch.Tensor:
         emb = np.ascontiguousarray(self.table[ids.numpy()], dtype=np.float32)
