@@ -39,9 +39,8 @@ def real_articles(n: int) -> list[dict]:
             d = docs.setdefault(r["doc_id"], {"id": r["doc_id"], "date": r.get("published"), "source": r["source"],
                                               "text": ""})
             d["text"] += r["text"] + "\n"
-            if len(docs) > n:
-                break
-    return list(docs.values())[:n]
+    # whole articles only (a document's sentences need not be adjacent in the file); the longest first
+    return sorted(docs.values(), key=lambda d: -len(d["text"]))[:n]
 
 
 class StubTagger:
