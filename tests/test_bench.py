@@ -22,16 +22,17 @@ CPU = dict(cuda=False, onnx=True, flags={"avx512f", "avx512_bf16"})
 
 
 # --------------------------------------------------------------------------- plans
-def test_cpu_default_is_fp32_in_onnxruntime_else_in_torch():
-    p = plan_inference(**CPU)
-    assert (p.device, p.dtype, p.runtime) == ("cpu", "float32", "onnx")
+def test_cpu_default_is_bf16_where_native_else_fp32_in_onnxruntime_else_in_torch():
+    p = plan_inference(**CPU)  # a CPU with AVX512-BF16
+    assert (p.device, p.dtype, p.runtime) == ("cpu", "bfloat16", "torch") and "natively" in p.reasons["dtype"]
     assert p.batch_tokens == DEVICE_DEFAULTS["cpu"]["batch_tokens"] and p.threads >= 1
     assert set(p.reasons) == {"device", "dtype", "runtime", "threads", "batch_tokens"}
-    p = plan_inference(**dict(CPU, onnx=False))
+    p = plan_inference(**dict(CPU, flags={"avx2", "avx512f"}))  # no native bf16
+    assert (p.dtype, p.runtime) == ("float32", "onnx") and "no native bf16" in p.reasons["dtype"]
+    p = plan_inference(**dict(CPU, flags=set(), onnx=False))
     assert (p.dtype, p.runtime) == ("float32", "torch") and "not installed" in p.reasons["dtype"]
-    assert (plan_inference(runtime="torch", **CPU).dtype, plan_inference(runtime="onnx", **CPU).dtype) == \
-           ("float32", "float32")
-    assert plan_inference(dtype="int8", **CPU).runtime == "onnx"  # asked for: the faster int8
+    assert plan_inference(runtime="onnx", **CPU).dtype == "float32"  # bf16 is torch's
+    assert plan_inference(dtype="int8", **CPU).runtime == "onnx"  # asked for: the accurate int8
     assert plan_inference(dtype="int8", **dict(CPU, onnx=False)).runtime == "torch"
 
 
@@ -42,7 +43,7 @@ def test_cuda_default_is_bf16_large_batches_in_torch_or_fp16_without_bf16():
     assert "CUDA device is present" in p.reasons["device"]
     p = plan_inference(cuda=True, cuda_bf16=False, onnx=True)
     assert p.dtype == "float16" and "no bf16" in p.reasons["dtype"]
-    p = plan_inference(device="cpu", cuda=True, onnx=True)  # asking for the CPU on a GPU machine
+    p = plan_inference(device="cpu", cuda=True, onnx=True, flags=set())  # the CPU on a GPU machine
     assert (p.device, p.dtype) == ("cpu", "float32") and p.reasons["device"] == "asked for"
 
 
@@ -111,6 +112,16 @@ def test_torch_int8_runs_every_linear_quantized_and_stays_close_to_fp32(tiny):
     for task in ("trigger", "argument"):
         a, b = ref.runner(ids, mask, types, task), q.runner(ids, mask, types, task)
         assert a.shape == b.shape and 0 < (a - b).abs().max() < 0.25
+
+
+def test_bf16_loads_straight_into_bf16_and_stays_close_to_fp32(tiny):
+    model_dir, enc = tiny
+    ref = Tagger.from_pretrained(model_dir, encoder=str(enc), dtype="float32", runtime="torch")
+    bf = Tagger.from_pretrained(model_dir, encoder=str(enc), dtype="bfloat16", runtime="torch")
+    assert {p.dtype for p in bf.model.parameters()} == {torch.bfloat16} and bf.dtype == torch.bfloat16
+    ids, mask, types = _batch()
+    a, b = ref.runner(ids, mask, types, "trigger"), bf.runner(ids, mask, types, "trigger").float()
+    assert 0 < (a - b).abs().max() < 0.1
 
 
 @pytest.mark.skipif(not HAS_ORT, reason="onnxruntime not installed (extra 'fast')")
