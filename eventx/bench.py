@@ -298,10 +298,12 @@ def _row(engine: str, what: str, n: int, tokens: int, secs: float, cpu: float, p
 
 def _measure_eventx(model, sentences, docs, plan_kw: dict, label: str, *, end_to_end: bool) -> tuple[list, dict]:
     """Load eventx with ``plan_kw``; time pass 1, full predict and (optionally) documents end to end."""
-    from eventx.tag import Tagger
-    t0 = time.perf_counter()
-    Tagger.from_pretrained(model, **plan_kw)  # a first load makes the one-time ONNX export, if any
-    first_load = time.perf_counter() - t0
+    from eventx.tag import Tagger, plan_inference
+    first_load = None
+    if plan_inference(**plan_kw).runtime == "onnx":  # a first load makes the one-time export, if any
+        t0 = time.perf_counter()
+        Tagger.from_pretrained(model, **plan_kw)
+        first_load = time.perf_counter() - t0
     _reset_peak()  # memory and load time of a normal start, export excluded
     start_rss = _rss_mb()
     t0 = time.perf_counter()
@@ -313,7 +315,7 @@ def _measure_eventx(model, sentences, docs, plan_kw: dict, label: str, *, end_to
     warm = sentences[:16]
     _, secs, cpu = _timed(lambda: trigger_pass(tagger, sentences), lambda: trigger_pass(tagger, warm))
     rows = [_row(name, "trigger pass", len(sentences), tokens, secs, cpu, _peak_mb(), load_s=round(load, 1),
-                 first_load_s=round(first_load, 1), rss_at_start_mb=start_rss)]
+                 first_load_s=first_load and round(first_load, 1), rss_at_start_mb=start_rss)]
     _log(f"{name}: trigger pass {rows[-1]['per_s']} sentences/s")
     events, secs, cpu = _timed(lambda: tagger.predict(sentences), lambda: tagger.predict(warm))
     n_events = sum(map(len, events))
@@ -530,23 +532,25 @@ def markdown(res: dict, json_name: str = "RESULTS.json") -> str:
               + "; ".join(f"{k}: {v['sentences']} sentences / {v['documents']} documents from {v['name']} "
                           f"({v['licence']})" for k, v in src.items()), "",
               "## Speed", "",
-              "| engine | what | items/s | tokens/s | seconds | CPU seconds | peak RSS MB | vs HF pipeline |",
-              "|---|---|---:|---:|---:|---:|---:|---:|"]
+              "| engine | what | items/s | tokens/s | seconds | CPU seconds | RSS at start MB | peak RSS MB | "
+              "vs HF pipeline |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in res["results"]:
         if r["what"] == "skipped":
-            lines.append(f"| {r['engine']} | skipped: {r['reason']} | | | | | | |")
+            lines.append(f"| {r['engine']} | skipped: {r['reason']} | | | | | | | |")
             continue
         unit = "docs" if r["what"].startswith("end-to-end") else "sent"
         ratio = f"{r['per_s'] / hf['per_s']:.2f}x" if hf and unit == "sent" else ""
         extra = f" ({r['sentences_per_s']:.1f} sent/s)" if "sentences_per_s" in r else ""
+        start = f"{r['rss_at_start_mb']:.0f}" if r.get("rss_at_start_mb") else ""
         lines.append(f"| {r['engine']} | {r['what']} | {r['per_s']:.1f} {unit}/s{extra} | "
                      f"{_fmt(r['tokens_per_s']) if r['tokens'] else ''} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f}"
-                     f" | {r['peak_rss_mb']:.0f} | {ratio} |")
+                     f" | {start} | {r['peak_rss_mb']:.0f} | {ratio} |")
     lines += ["", f"Fastest of {res.get('repeat', 1)} timed runs each. tokens/s counts each engine's own encoder "
               "input tokens of the sentences (pass 1); predict also runs one more encoder pass per trigger "
               "found. Peak RSS is the resident high-water mark of the phase (loading included), reset "
-              "between phases; memory a phase inherits from earlier ones counts too (RSS at each "
-              "phase's start is in the JSON), so the first phase, eventx's default, is the cleanest.", ""]
+              "between phases; memory a phase inherits from earlier ones (RSS at start: the data, the cached "
+              "tokenizer, allocator slack) counts too, so the first phase, eventx's default, is the cleanest.", ""]
     lines += _variants_table(res)
     if res["accuracy"]:
         lines += ["## Accuracy (frozen test sets, F1 per language)", ""]
