@@ -572,28 +572,50 @@ def markdown(res: dict, json_name: str = "RESULTS.json") -> str:
     lines += ["## Targets (issue #10)", "", f"Default path: {s['default']}.", "",
               "| target | wanted | measured | met |", "|---|---:|---:|---|"]
 
-    def met(ok):
-        return "n/a" if ok is None else ("yes" if ok else "**no**")
+    def met(ok, got=None, want=None):
+        if ok is None or got is None:
+            return "n/a"
+        return "yes" if ok else f"**no** (missed by {100 * abs(got - want) / want:.1f}%)"
     sp = s["sentences_per_s"]
-    lines.append(f"| tagging sentences/s (predict, both passes) | >= {sp['target']:.0f} | {_fmt(sp['predict'])} | "
-                 f"{met(sp['predict'] and sp['predict'] >= sp['target'])} |")
-    lines.append(f"| tagging sentences/s (trigger pass) | >= {sp['target']:.0f} | {_fmt(sp['trigger_pass'])} | "
-                 f"{met(sp['trigger_pass'] and sp['trigger_pass'] >= sp['target'])} |")
+    for key, label in (("predict", "predict, both passes"), ("trigger_pass", "trigger pass")):
+        got = sp[key]
+        lines.append(f"| tagging sentences/s ({label}) | >= {sp['target']:.0f} | {_fmt(got)} | "
+                     f"{met(got is not None and got >= sp['target'], got, sp['target'])} |")
     rv = s["ratio_vs_pipeline"]
     lines.append(f"| trigger pass vs HF pipeline | >= {rv['target']:.0f}x | {_fmt(rv['trigger_pass'], 2)}x | "
-                 f"{met(rv['trigger_pass'] and rv['trigger_pass'] >= rv['target'])} |")
+                 f"{met(rv['trigger_pass'] is not None and rv['trigger_pass'] >= rv['target'], rv['trigger_pass'], rv['target'])} |")
     pk = s["peak_rss_mb"]
     lines.append(f"| peak RSS, default path | < {pk['target']:.0f} MB | {_fmt(pk['default'], 0)} MB | "
-                 f"{met(pk['default'] and pk['default'] < pk['target'])} |")
+                 f"{met(pk['default'] is not None and pk['default'] < pk['target'], pk['default'], pk['target'])} |")
     if "f1_drop_points" in s:
         fd = s["f1_drop_points"]
         for metric in ("trigger_classification", "argument_classification"):
             v = fd[metric]
             lines.append(f"| {metric.replace('_', ' ')} F1 drop vs fp32 (mean over languages) | <= "
                          f"{fd['target']} points | {v['drop_points']:+.2f} ({v['float32']:.2f} -> {v['default']:.2f})"
-                         f" | {met(v['drop_points'] <= fd['target'])} |")
+                         f" | {met(v['drop_points'] <= fd['target'], v['drop_points'], fd['target'])} |")
     lines.append("")
+    lines += _notes(res)
     return "\n".join(lines) + "\n"
+
+
+def _notes(res: dict) -> list[str]:
+    """Why a speed target is missed, from the measured numbers."""
+    rows, s = res["results"], res["summary"]
+    trig, pred = _find(rows, "(default)", "trigger pass"), _find(rows, "(default)", "predict")
+    out = []
+    if pred and pred["per_s"] < s["sentences_per_s"]["target"]:
+        n, ev = pred["items"], pred.get("events", 0)
+        out.append(f"- predict runs {n + ev} encoder passes for {n} sentences (each of the {ev} triggers found "
+                   f"gets its own argument pass), so it runs at {pred['per_s'] / trig['per_s']:.0%} of the "
+                   "trigger pass's speed.")
+    if res["contention"]["before"]["busy_processes"] or res["contention"]["after"]["busy_processes"]:
+        out.append("- Other processes used the CPU during this run (see above); each number is the fastest "
+                   f"of {res.get('repeat', 1)} runs, which removes part of that noise, not all of it.")
+    if not res["machine"]["gpu"]:
+        out.append("- No GPU on this machine: the CUDA path (bf16, 32k-token batches, inputs built before the "
+                   "first forward pass, one transfer back) is untested on hardware here.")
+    return (["## Notes", ""] + out + [""]) if out else []
 
 
 def main(argv=None) -> int:
