@@ -537,7 +537,7 @@ class TorchRunner:
                           types.to(d, non_blocking=True), task)
 
 
-ONNX_FORMAT = 2  # bump when the exported graph changes
+ONNX_FORMAT = 3  # bump when the exported graph changes
 ONNX_DONE = "eventx_onnx.json"
 
 
@@ -571,9 +571,9 @@ class _Exportable(nn.Module):
 def export_onnx(model: TaggerModel, dest: Path, dtype: str) -> Path:
     """Export ``model`` for ONNX Runtime into ``dest`` (atomically, like the encoder cache).
 
-    The word-embedding table stays outside the graph as a memory-mapped .npy: it is three
-    quarters of the weights (250k vocabulary rows), and only the rows of words actually seen
-    become resident. int8: onnxruntime's dynamic quantization (weights int8 per channel,
+    The word-embedding table stays outside the graph as a memory-mapped .npy next to ``dest``
+    (shared by content): it is three quarters of the weights (250k vocabulary rows), and only
+    the rows of words actually seen become resident. int8: onnxruntime's dynamic quantization (weights int8 per channel,
     activations quantized per batch at run time) of every MatMul but the feed-forward output
     projections (see ``_fp32_matmuls``).
     """
@@ -586,8 +586,8 @@ def export_onnx(model: TaggerModel, dest: Path, dtype: str) -> Path:
     try:
         model = model.float().eval()
         model.encoder.set_attn_implementation("eager")  # a plain graph; sdpa's shortcuts do not export
-        table = model.encoder.get_input_embeddings().weight.detach().numpy()
-        np.save(tmp / "word_embeddings.npy", table)
+        table = np.ascontiguousarray(model.encoder.get_input_embeddings().weight.detach().numpy())
+        emb = _save_shared_table(table, dest.parent)
         # the example batch is padded, so the traced graph keeps the attention mask
         ids = torch.tensor([[0, 5, 6, 7, 2], [0, 8, 2, 1, 1]])
         mask = (ids != 1).long()
@@ -615,7 +615,7 @@ def export_onnx(model: TaggerModel, dest: Path, dtype: str) -> Path:
             fp32.unlink()
         elif dtype != "float32":
             raise ValueError(f"dtype={dtype!r}: the ONNX export is float32 or int8")
-        (tmp / ONNX_DONE).write_text(json.dumps({"dtype": dtype, "format": ONNX_FORMAT,
+        (tmp / ONNX_DONE).write_text(json.dumps({"dtype": dtype, "format": ONNX_FORMAT, "embeddings": emb,
                                                  "torch": torch.__version__}, indent=1))
         if (dest / ONNX_DONE).is_file():  # another process finished first: keep theirs (it may be in use)
             return dest
@@ -627,6 +627,23 @@ def export_onnx(model: TaggerModel, dest: Path, dtype: str) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return dest
+
+
+def _save_shared_table(table: np.ndarray, where: Path) -> str:
+    """Save the embedding table once per content (exports of one model in several dtypes, and
+    retrained taggers that left the embeddings alone, share one file); its file name."""
+    import tempfile
+    name = f"word-embeddings-{hashlib.sha256(table.data).hexdigest()[:16]}.npy"
+    if not (where / name).is_file():
+        fd, tmp = tempfile.mkstemp(prefix=".table-", suffix=".npy", dir=where)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.save(f, table)
+            os.replace(tmp, where / name)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+    return name
 
 
 def _fp32_matmuls(path: Path, intermediate_size: int) -> list[str]:
@@ -655,7 +672,8 @@ class OnnxRunner:
         so.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(Path(onnx_dir) / "model.onnx"), so,
                                             providers=["CPUExecutionProvider"])
-        self.table = np.load(Path(onnx_dir) / "word_embeddings.npy", mmap_mode="r")
+        emb = json.loads((Path(onnx_dir) / ONNX_DONE).read_text())["embeddings"]
+        self.table = np.load(Path(onnx_dir).parent / emb, mmap_mode="r")
         import mmap
         if hasattr(mmap, "MADV_RANDOM") and getattr(self.table, "_mmap", None) is not None:
             self.table._mmap.madvise(mmap.MADV_RANDOM)  # rows are looked up at random: no readahead

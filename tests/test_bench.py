@@ -160,6 +160,9 @@ def test_onnx_int8_gives_the_same_output_for_the_same_batches(tiny):
              "Protesters gathered outside parliament demanding the release of detained journalists."]
     first = t.predict(sents)
     assert first == t.predict(sents) and len(first) == 2
+    # exports of one model in two dtypes share one embedding table on disk
+    fp32 = Tagger.from_pretrained(model_dir, encoder=str(enc), dtype="float32", runtime="onnx")
+    assert fp32.runner.table.filename == t.runner.table.filename
 
 
 # --------------------------------------------------------------------------- the benchmark
