@@ -60,10 +60,13 @@ def _log(msg: str) -> None:
 
 
 # --------------------------------------------------------------------------- inputs
-def data_dir(arg: str | None = None) -> Path:
-    """``--data``, else ``EVENTX_SHARED_DATA``, else ../shared/data next to the repository."""
+def data_dir(arg: str | None = None, *, fallback: bool = False) -> Path | None:
+    """``--data``, else ``EVENTX_SHARED_DATA``, else ../shared/data next to the repository; None
+    where it is missing and ``fallback`` allows the project corpus instead."""
     d = Path(arg or os.environ.get(DATA_ENV) or ROOT.parent / "shared" / "data")
     if not d.is_dir():
+        if fallback and not arg:
+            return None
         raise BenchError(f"{d}: no such directory; the benchmark reads real news from the shared data folder "
                          f"(pass --data DIR or set {DATA_ENV})")
     return d
@@ -72,6 +75,12 @@ def data_dir(arg: str | None = None) -> Path:
 def _documents(base: Path, src: dict) -> list[tuple[str, str, str | None]]:
     """(id, text, date) per article of one source, in file order."""
     path = base / src["path"]
+    if src["kind"] == "corpus":  # the project's corpus: one sentence a row, regrouped by document
+        arts: dict[str, list] = {}
+        for line in path.open(encoding="utf-8"):
+            r = json.loads(line)
+            arts.setdefault(r["doc_id"], [r.get("published")]).append(r["text"])
+        return [(k, "\n".join(v[1:]), v[0]) for k, v in arts.items()]
     if not path.is_file():
         raise BenchError(f"{path}: missing (named in {SOURCES})")
     try:
@@ -89,15 +98,19 @@ def _documents(base: Path, src: dict) -> list[tuple[str, str, str | None]]:
     raise BenchError(f"{SOURCES}: source kind {src['kind']!r} for {path} is not one of jsonl, m2e2")
 
 
-def bench_inputs(n_sentences: int, n_docs: int, data: Path, sources: Path = SOURCES) -> dict:
-    """The fixed inputs: ``n_sentences`` sentences and ``n_docs`` documents, split evenly over languages."""
+def bench_inputs(n_sentences: int, n_docs: int, data: Path | None, sources: Path = SOURCES) -> dict:
+    """The fixed inputs: ``n_sentences`` sentences and ``n_docs`` documents, split evenly over
+    languages; ``data`` None: the corpus fallback named in ``sources``."""
     from eventx.segment import split_sentences, word_spans
     cfg = json.loads(Path(sources).read_text(encoding="utf-8"))
     langs = list(cfg["sources"])
-    out = {"sentences": [], "languages": [], "documents": [], "sources": {}}
+    out = {"sentences": [], "languages": [], "documents": [], "sources": {},
+           "origin": "shared data" if data else "project corpus (no ../shared/data here)"}
     for k, lang in enumerate(langs):
         src = cfg["sources"][lang]
-        docs = _documents(data, src)
+        if data is None:
+            src = dict(src, path=cfg["corpus_fallback"][lang], kind="corpus", name=src["name"] + " (project corpus)")
+        docs = _documents(data if data is not None else ROOT, src)
         pool, seen = [], set()
         for _, text, _ in docs:
             for s in split_sentences(text):
@@ -107,7 +120,7 @@ def bench_inputs(n_sentences: int, n_docs: int, data: Path, sources: Path = SOUR
         want = n_sentences // len(langs) + (k < n_sentences % len(langs))
         n_doc = n_docs // len(langs) + (k < n_docs % len(langs))
         if want > len(pool) or n_doc > len(docs):
-            raise BenchError(f"{data / src['path']}: {len(pool)} usable sentences and {len(docs)} documents, "
+            raise BenchError(f"{(data or ROOT) / src['path']}: {len(pool)} usable sentences and {len(docs)} documents, "
                              f"{want} and {n_doc} wanted")
         rng = random.Random(f"{cfg['seed']}-{lang}")
         out["sentences"] += rng.sample(pool, want)
@@ -380,7 +393,7 @@ def _accuracy(model, plan_kw: dict) -> dict | None:
 
 # --------------------------------------------------------------------------- the run
 def run(n_sentences: int, n_docs: int, *, data: str | None = None, model: str | None = None,
-        variants: str = "all", accuracy: str = "default", baseline: bool = True) -> dict:
+        variants: str = "all", accuracy: str = "default", baseline: bool = True, small: bool = False) -> dict:
     """Measure everything; the returned dict is what the JSON holds."""
     from eventx import __version__
     from eventx.tag import DEVICE_DEFAULTS, plan_inference
@@ -390,7 +403,7 @@ def run(n_sentences: int, n_docs: int, *, data: str | None = None, model: str | 
     from eventx.tag import default_model_dir
     model = str(Path(model).resolve()) if model else str(default_model_dir())  # one model for every phase
     before = {"loadavg": list(os.getloadavg()), "busy_processes": busy_processes()}
-    inputs = bench_inputs(n_sentences, n_docs, data_dir(data))
+    inputs = bench_inputs(n_sentences, n_docs, data_dir(data, fallback=small))
     sentences, docs = inputs["sentences"], inputs["documents"]
     _log(f"{len(sentences)} sentences, {len(docs)} documents; baseline RSS {_rss_mb()} MB")
     default = plan_inference()
@@ -433,7 +446,7 @@ def run(n_sentences: int, n_docs: int, *, data: str | None = None, model: str | 
     return {"eventx": __version__, "date": dt.datetime.now().isoformat(timespec="seconds"),
             "command": "python -m eventx.bench " + " ".join(sys.argv[1:]),
             "machine": machine(), "contention": {"before": before, "after": after},
-            "inputs": {k: inputs[k] for k in ("seed", "sources")} | {"sentences": len(sentences),
+            "inputs": {k: inputs[k] for k in ("seed", "sources", "origin")} | {"sentences": len(sentences),
                                                                      "documents": len(docs)},
             "model": str(Path(model).relative_to(ROOT)) if Path(model).is_relative_to(ROOT) else model,
             "model_version": json.loads((Path(model) / "tagger.json").read_text()).get("version"),
@@ -527,7 +540,8 @@ def markdown(res: dict, json_name: str = "RESULTS.json") -> str:
                   "rerun `make bench` there for the reference numbers.", ""]
     src = res["inputs"]["sources"]
     lines += ["## Inputs", "",
-              f"{res['inputs']['sentences']} sentences and {res['inputs']['documents']} documents, seed "
+              f"{res['inputs']['sentences']} sentences and {res['inputs']['documents']} documents from the "
+              f"{res['inputs'].get('origin', 'shared data')}, seed "
               f"{res['inputs']['seed']} (rule in benchmarks/sources.json): "
               + "; ".join(f"{k}: {v['sentences']} sentences / {v['documents']} documents from {v['name']} "
                           f"({v['licence']})" for k, v in src.items()), "",
@@ -651,7 +665,8 @@ def main(argv=None) -> int:
     try:
         res = run(n, d, data=args.data, model=args.model,
                   variants=args.variants or ("default" if args.small else "all"),
-                  accuracy=args.accuracy or ("none" if args.small else "default"), baseline=not args.no_baseline)
+                  accuracy=args.accuracy or ("none" if args.small else "default"), baseline=not args.no_baseline,
+                  small=args.small)
     except BenchError as e:
         print(f"eventx.bench: {e}", file=sys.stderr)
         return 2

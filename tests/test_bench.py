@@ -166,16 +166,20 @@ def test_onnx_int8_gives_the_same_output_for_the_same_batches(tiny):
 
 
 # --------------------------------------------------------------------------- the benchmark
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/data (the benchmark's real sentences) is not here")
 def test_small_bench_writes_markdown_and_json_with_every_field(tmp_path, encoder_dir):
+    """Small mode reads ../shared/data, or the project corpus where that is absent (CI clones);
+    one run, with whichever this machine has."""
+    where = "shared" if SHARED.is_dir() else "corpus"
     # a tiny random tagger keeps it fast: this checks that the benchmark runs, not how fast
     model_dir, enc = build_tiny_tagger(tmp_path / "tiny", encoder_dir)
     out = tmp_path / "bench.md"
     env = dict(os.environ, PYTHONPATH=str(ROOT), EVENTX_ENCODER=str(enc), OMP_NUM_THREADS="1")
+
     p = subprocess.run([sys.executable, "-m", "eventx.bench", "--small", "--sentences", "9", "--docs", "3", "--out", str(out),
                         "--model", str(model_dir)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-3000:]
     res = json.loads(out.with_suffix(".json").read_text())
+    assert res["inputs"]["origin"].startswith("shared" if where == "shared" else "project corpus")
     assert res["inputs"]["sentences"] == 9 and res["inputs"]["documents"] == 3 and set(res["inputs"]["sources"]) == {"ar", "fa", "en"}
     m = res["machine"]
     assert {"cpu_model", "usable_cpus", "cpu_flags", "gpu", "torch", "onnxruntime", "memory_gb"} <= set(m)
@@ -194,7 +198,14 @@ def test_small_bench_writes_markdown_and_json_with_every_field(tmp_path, encoder
     assert "hf-pipeline" in p.stdout  # the table is printed too
 
 
-def test_bench_refuses_a_missing_data_folder_by_name(tmp_path):
+def test_bench_refuses_a_missing_data_folder_by_name_and_small_mode_falls_back(tmp_path, monkeypatch):
     from eventx import bench
     with pytest.raises(bench.BenchError, match=str(tmp_path / "nope")):
         bench.data_dir(str(tmp_path / "nope"))
+    monkeypatch.setenv(bench.DATA_ENV, str(tmp_path / "nope"))
+    with pytest.raises(bench.BenchError, match="shared data folder"):
+        bench.data_dir()  # a full run needs the real inputs
+    assert bench.data_dir(fallback=True) is None
+    inp = bench.bench_inputs(6, 3, None)  # the project corpus: same sources, real sentences
+    assert inp["origin"].startswith("project corpus") and len(inp["sentences"]) == 6
+    assert inp["languages"] == ["ar"] * 2 + ["fa"] * 2 + ["en"] * 2 and len(inp["documents"]) == 3
