@@ -290,25 +290,41 @@ def _record(doc: Document, lang: str, offset: int, ev: TaggedEvent, places: tupl
     return rec
 
 
-def _merge(recs: list[EventRecord]) -> list[EventRecord]:
-    """Mentions of one event (same class, date, place, actor pair) become one record."""
+def _merge_key(r: EventRecord) -> tuple:
+    """What makes two records the same event: class, date, place and actor pair."""
+    return r.event_class, r.event_date, fold(r.location), fold(r.actor1), fold(r.actor2)
+
+
+def _by_event(records: Iterable[EventRecord], combine) -> list[EventRecord]:
+    """Records with the same ``_merge_key`` folded into one with ``combine(kept, new)``, in first-seen order."""
     out: dict[tuple, EventRecord] = {}
-    for r in recs:
-        key = (r.event_class, r.event_date, fold(r.location), fold(r.actor1), fold(r.actor2))
-        if key not in out:
-            out[key] = r
-            continue
-        m = out[key]
-        counts = [x for x in (m.fatalities, r.fatalities) if x]
-        upd = dict(evidence=m.evidence + r.evidence, confidence=max(m.confidence, r.confidence),
-                   fatalities=min(counts) if counts else 0)
-        merged = m.model_copy(update=upd)
-        merged.reasons = dict(m.reasons, merged=f"{len(merged.evidence)} evidence spans from mentions of one event")
-        out[key] = merged
-    for i, r in enumerate(out.values()):
+    for r in records:
+        key = _merge_key(r)
+        out[key] = combine(out[key], r) if key in out else r
+    return list(out.values())
+
+
+def _combined(m: EventRecord, r: EventRecord, *, evidence=None, **update) -> EventRecord:
+    """``m`` and ``r`` as one record: all evidence, the highest confidence, the fewest fatalities reported."""
+    counts = [x for x in (m.fatalities, r.fatalities) if x]
+    return m.model_copy(update=dict(evidence=evidence if evidence is not None else m.evidence + r.evidence,
+                                    confidence=max(m.confidence, r.confidence),
+                                    fatalities=min(counts) if counts else 0, **update))
+
+
+def _mentions(m: EventRecord, r: EventRecord) -> EventRecord:
+    merged = _combined(m, r)
+    merged.reasons = dict(m.reasons, merged=f"{len(merged.evidence)} evidence spans from mentions of one event")
+    return merged
+
+
+def _merge(recs: list[EventRecord]) -> list[EventRecord]:
+    """Mentions of one event (same class, date, place, actor pair) in a document become one record."""
+    out = _by_event(recs, _mentions)
+    for r in out:
         h = hashlib.sha1(f"{r.doc_id}|{r.evidence[0].start}|{r.event_class}".encode()).hexdigest()[:10]
         r.event_id_cnty = f"EVX{h.upper()}"
-    return list(out.values())
+    return out
 
 
 def _notes(r: EventRecord) -> str:
@@ -326,26 +342,18 @@ def _notes(r: EventRecord) -> str:
 def merge_across(records: Iterable[EventRecord]) -> list[EventRecord]:
     """One record per event across a batch: reports of the same event (class, date, place, actor pair) in
     several documents become one record with every evidence span and every source in ``source``."""
-    out: dict[tuple, EventRecord] = {}
-    for r in records:
-        key = (r.event_class, r.event_date, fold(r.location), fold(r.actor1), fold(r.actor2))
-        m = out.get(key)
-        if m is None:
-            out[key] = r
-            continue
-        counts = [x for x in (m.fatalities, r.fatalities) if x]
-        sources = list(dict.fromkeys(x for x in (m.source.split("; ") + r.source.split("; ")) if x))
-        docs = list(dict.fromkeys(x for x in (m.doc_id.split("; ") + r.doc_id.split("; ")) if x))
-        merged = m.model_copy(update=dict(
-            evidence=m.evidence + [e if e.doc_id else e.model_copy(update={"doc_id": r.doc_id}) for e in r.evidence],
-            confidence=max(m.confidence, r.confidence), fatalities=min(counts) if counts else 0,
-            source="; ".join(sources), doc_id="; ".join(docs)))
-        merged.evidence = [e if e.doc_id else e.model_copy(update={"doc_id": m.doc_id.split("; ")[0]})
-                           for e in merged.evidence]
-        merged.reasons = dict(m.reasons, merged_across=f"reported by {len(docs)} documents ({', '.join(docs)}): "
-                                                        "same class, date, place and actors; fewest fatalities kept")
-        out[key] = merged
-    return list(out.values())
+    return _by_event(records, _reports)
+
+
+def _reports(m: EventRecord, r: EventRecord) -> EventRecord:
+    sources = list(dict.fromkeys(x for x in (m.source.split("; ") + r.source.split("; ")) if x))
+    docs = list(dict.fromkeys(x for x in (m.doc_id.split("; ") + r.doc_id.split("; ")) if x))
+    # each span names its document once records of several documents share it
+    evidence = [e if e.doc_id else e.model_copy(update={"doc_id": x.doc_id}) for x in (m, r) for e in x.evidence]
+    merged = _combined(m, r, evidence=evidence, source="; ".join(sources), doc_id="; ".join(docs))
+    merged.reasons = dict(m.reasons, merged_across=f"reported by {len(docs)} documents ({', '.join(docs)}): "
+                                                    "same class, date, place and actors; fewest fatalities kept")
+    return merged
 
 
 @lru_cache(maxsize=1)
