@@ -131,10 +131,6 @@ def encoder_fingerprint(model_ref) -> str:
 
 
 # --------------------------------------------------------------------------- featurization
-def encode_words(tok, words: list[str]) -> list[list[int]]:
-    return tok.encode_words(words)
-
-
 def make_inputs(tok, pieces: list[list[int]], lo: int, hi: int, marked: tuple[int, int] | None = None):
     """ids, token types and first-piece index per word for words[lo:hi]."""
     ids, types, first = [tok.cls_token_id], [0], []
@@ -278,9 +274,12 @@ class Tagger:
             if lo == 0 and hi == len(items[i][0]):  # the whole item in one window (the usual case)
                 probs[i] = p
                 continue
+            half = (hi - lo) // 2
             for j, w in enumerate(range(lo, hi)):
-                d = min(j, hi - lo - 1 - j) + (lo == 0) * 1e6 * (j < (hi - lo) // 2) + \
-                    (hi == len(items[i][0])) * 1e6 * (j >= (hi - lo) // 2)
+                # a window edge at the item's own start or end cuts no context: words on that side win
+                d = min(j, hi - lo - 1 - j)
+                if (lo == 0 and j < half) or (hi == len(items[i][0]) and j >= half):
+                    d += 1e6
                 if d > best[i][w]:
                     best[i][w] = d
                     probs[i][w] = p[j]
