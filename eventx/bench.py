@@ -206,25 +206,29 @@ def _reset_peak() -> bool:
         return False
 
 
-def _peak_mb() -> float:
+def _status_mb(field: str) -> float | None:
+    """A memory line of /proc/self/status (VmHWM, VmRSS) in MB; None where there is none."""
     try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmHWM"):
-                return round(int(line.split()[1]) / 1024, 1)
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         pass
-    import resource
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return None
+
+
+def _peak_mb() -> float:
+    peak = _status_mb("VmHWM")
+    if peak is None:
+        import resource
+        peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return peak
 
 
 def _rss_mb() -> float:
-    try:
-        for line in open("/proc/self/status"):
-            if line.startswith("VmRSS"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return float("nan")
+    rss = _status_mb("VmRSS")
+    return float("nan") if rss is None else rss
 
 
 # --------------------------------------------------------------------------- engines
