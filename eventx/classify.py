@@ -6,6 +6,7 @@ whether it holds. Every decision comes back with its reason.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from eventx.normalize import fold, lexicon
 from eventx.taxonomy import taxonomy
@@ -36,11 +37,16 @@ def fighting_reported(sentence: str) -> tuple[bool, str]:
     """Whether a capture came with fighting: False when the sentence says it did not ("دون قتال",
     "بدون درگیری", "without a fight", a withdrawal or hand-over); ACLED then codes a non-violent transfer."""
     padded = f" {fold(sentence)} "
-    for phrases in lexicon()["no_fighting"].values():
-        for ph in phrases:
-            if f" {fold(ph)} " in padded:
-                return False, f"the sentence says {ph!r}: no fighting reported"
+    for ph, key in _no_fighting():
+        if key in padded:
+            return False, f"the sentence says {ph!r}: no fighting reported"
     return True, "no phrase saying the capture came without fighting"
+
+
+@lru_cache(maxsize=1)
+def _no_fighting() -> list[tuple[str, str]]:
+    """(phrase as written, its padded folded form) for every language's no-fighting phrase."""
+    return [(ph, f" {fold(ph)} ") for phrases in lexicon()["no_fighting"].values() for ph in phrases]
 
 
 def classify(ctx: EventContext) -> tuple[str, str, list[str], str]:

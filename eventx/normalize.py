@@ -169,11 +169,19 @@ def resolve_date(text: str | None, published: dt.date | None) -> tuple[dt.date |
     return None, 3, f"{why} and publication date unknown: event_date left empty"
 
 
-def count_fatalities(texts: list[str]) -> tuple[int, str]:
-    """The most conservative (smallest) count of killed among the fatality spans."""
+@lru_cache(maxsize=1)
+def _number_tables():
+    """Folded number words, multi-word number phrases and vague quantities; phrases longest first."""
     lx = lexicon()
     words = {fold(w): int(n) for n, ws in lx["number_words"].items() for w in ws}
-    vague = {fold(w): int(n) for n, ws in lx["vague_quantities"].items() for w in ws}
+    phrases = sorted(((w, n) for w, n in words.items() if " " in w), key=lambda x: -len(x[0]))
+    vague = sorted(((fold(w), int(n)) for n, ws in lx["vague_quantities"].items() for w in ws), key=lambda x: -len(x[0]))
+    return words, phrases, vague
+
+
+def count_fatalities(texts: list[str]) -> tuple[int, str]:
+    """The most conservative (smallest) count of killed among the fatality spans."""
+    words, phrases, vague = _number_tables()
     found = []
     for t in texts:
         s = fold(t)
@@ -184,13 +192,12 @@ def count_fatalities(texts: list[str]) -> tuple[int, str]:
                 continue
             except ValueError:
                 pass
-        hit = next((n for w, n in sorted(vague.items(), key=lambda x: -len(x[0])) if w in s), None)
+        hit = next((n for w, n in vague if w in s), None)
         if hit is not None:
             found.append((hit, f"{t!r} is a vague quantity coded {hit} per ACLED practice"))
             continue
         # multi-word numbers first ("أحد عشر" is 11, not the "one" of its first word)
-        phrase = next((n for w, n in sorted(words.items(), key=lambda x: -len(x[0])) if " " in w and f" {w} " in f" {s} "),
-                      None)
+        phrase = next((n for w, n in phrases if f" {w} " in f" {s} "), None)
         if phrase is not None:
             found.append((phrase, f"{t!r} is the number phrase for {phrase}"))
             continue
