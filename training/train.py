@@ -103,6 +103,8 @@ def main(argv=None) -> int:
     ap.add_argument("--max-minutes", type=float, default=None, help="stop training after this many minutes")
     ap.add_argument("--limit", type=int, default=None, help="use only N training records (smoke tests)")
     ap.add_argument("--epochs", type=int, default=None, help="override the config's epochs (ablations)")
+    ap.add_argument("--max-steps", type=int, default=None,
+                    help="train exactly this many steps, epochs repeated as needed (equal budgets for ablations)")
     args = ap.parse_args(argv)
     cfg = json.loads(Path(args.config).read_text())
     if args.epochs:
@@ -140,7 +142,16 @@ def main(argv=None) -> int:
     body = [p for n, p in model.named_parameters() if p.requires_grad and "head" not in n]
     opt = torch.optim.AdamW([{"params": body, "lr": cfg["lr"]}, {"params": heads, "lr": cfg["head_lr"]}],
                             weight_decay=cfg.get("weight_decay", 0.01))
-    epoch_batches = [batches(ds, cfg["batch_tokens"], rng) for _ in range(cfg["epochs"])]
+    if not args.max_steps:
+        epoch_batches = [batches(ds, cfg["batch_tokens"], rng) for _ in range(cfg["epochs"])]
+    else:
+        # A fixed step budget, not a fixed epoch count: a mix without Arabic has fewer batches per
+        # epoch, and comparing epochs would compare training length instead of data.
+        epoch_batches = []
+        while sum(len(b) for b in epoch_batches) < args.max_steps:
+            epoch_batches.append(batches(ds, cfg["batch_tokens"], rng))
+        epoch_batches[-1] = epoch_batches[-1][:args.max_steps - sum(len(b) for b in epoch_batches[:-1])]
+        cfg["max_steps"] = args.max_steps
     total = sum(len(b) for b in epoch_batches)
     warm = int(total * cfg.get("warmup", 0.06))
     sched = torch.optim.lr_scheduler.LambdaLR(
