@@ -35,7 +35,7 @@ class Extractor:
     """Load once, extract many: ``Extractor().extract(text, published=...)``."""
 
     def __init__(self, model: str | None = None, *, encoder: str | None = None, device: str | None = None,
-                 batch_size: int = 64):
+                 batch_size: int | None = None):
         self._tagger: Tagger | None = None
         self._model, self._encoder, self._device, self._batch_size = model, encoder, device, batch_size
 

@@ -160,7 +160,7 @@ def pad_batch(rows: list[tuple[list[int], list[int]]], pad_id: int):
 class Tagger:
     """Load once, tag many sentences. ``Tagger.from_pretrained()`` loads the shipped model."""
 
-    def __init__(self, model: TaggerModel | None, tok, *, max_pieces: int = 254, batch_size: int = 64,
+    def __init__(self, model: TaggerModel | None, tok, *, max_pieces: int = 254, batch_size: int | None = None,
                  device: str | torch.device = "cpu", meta: dict | None = None, batch_tokens: int | None = None,
                  runner=None, plan: "InferencePlan | None" = None):
         """``model`` as given runs in torch as is; ``runner``/``plan`` (set by ``from_pretrained``)
@@ -170,9 +170,9 @@ class Tagger:
         self.model = model.eval() if model is not None else None
         self.tok = tok
         self.max_pieces = max_pieces
-        self.batch_size = batch_size
-        self.batch_tokens = batch_tokens or (plan.batch_tokens if plan else DEVICE_DEFAULTS["cpu"]["batch_tokens"])
         self.device = torch.device(device)
+        self.batch_size = batch_size or DEVICE_DEFAULTS[self.device.type]["batch_size"]  # rows per encoder batch
+        self.batch_tokens = batch_tokens or (plan.batch_tokens if plan else DEVICE_DEFAULTS["cpu"]["batch_tokens"])
         self.meta = meta or {}
         self.trig_labels = self.meta.get("trigger_labels", trigger_labels())
         self.arg_labels = self.meta.get("argument_labels", argument_labels())
@@ -375,9 +375,11 @@ DEVICE_DEFAULTS = {
     # twice torch's speed. int8 (dtype="int8", ONNX Runtime) changed ~13% of trigger decisions and
     # cost 0.8 points of test trigger F1, over the 0.5 allowed for a default. Small batches: on a
     # CPU throughput stops growing past a thousand or two tokens per batch.
-    "cpu": {"prefer": [("torch", "bfloat16"), ("onnx", "float32"), ("torch", "float32")], "batch_tokens": 2048},
-    # large length-sorted batches keep a GPU busy; bf16 where the GPU has it, else fp16
-    "cuda": {"prefer": [("torch", "bfloat16")], "batch_tokens": 32768},
+    "cpu": {"prefer": [("torch", "bfloat16"), ("onnx", "float32"), ("torch", "float32")], "batch_tokens": 2048,
+            "batch_size": 64},
+    # large length-sorted batches keep a GPU busy; bf16 where the GPU has it, else fp16. The row cap
+    # sits above batch_tokens / shortest sentence, so on a GPU the token budget alone sizes a batch.
+    "cuda": {"prefer": [("torch", "bfloat16")], "batch_tokens": 32768, "batch_size": 4096},
 }
 # what each dtype needs: (devices it runs on, runtimes that implement it)
 DTYPE_SUPPORT = {"float32": (("cpu", "cuda"), ("torch", "onnx")), "bfloat16": (("cpu", "cuda"), ("torch",)),
@@ -440,7 +442,8 @@ def plan_inference(*, device: str | None = None, dtype: str | None = None, runti
         if runtime == "onnx" and kind != "cpu":
             raise ValueError(f"runtime='onnx' runs on cpu only, not on device {device!r}")
         if runtime == "onnx" and not onnx:
-            raise ValueError("runtime='onnx' needs onnxruntime and onnx: pip install 'eventx-acled[fast]'")
+            raise ValueError("runtime='onnx' needs onnxruntime and onnx (eventx dependencies missing from this "
+                             "environment): pip install onnxruntime onnx")
         why["runtime"] = "asked for"
     if dtype is not None:
         if str(dtype) not in DTYPES:
@@ -457,7 +460,7 @@ def plan_inference(*, device: str | None = None, dtype: str | None = None, runti
             why["dtype"] += " (this CPU computes bf16 natively)"
         elif kind == "cpu" and runtime is None:
             why["dtype"] += " (no native bf16 on this CPU" + ("" if onnx else "; onnxruntime is not installed: "
-                                                               "pip install 'eventx-acled[fast]' for twice the speed") + ")"
+                                                               "pip install onnxruntime onnx for twice the speed") + ")"
         if kind == "cuda" and dtype == "bfloat16" and not (torch.cuda.is_bf16_supported() if cuda_bf16 is None
                                                            else cuda_bf16):
             dtype, why["dtype"] = "float16", "this GPU has no bf16; fp16 instead"

@@ -17,7 +17,6 @@ from test_batch import build_tiny_tagger
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-HAS_ORT = __import__("importlib").util.find_spec("onnxruntime") is not None
 CPU = dict(cuda=False, onnx=True, flags={"avx512f", "avx512_bf16"})
 
 
@@ -45,6 +44,18 @@ def test_cuda_default_is_bf16_large_batches_in_torch_or_fp16_without_bf16():
     assert p.dtype == "float16" and "no bf16" in p.reasons["dtype"]
     p = plan_inference(device="cpu", cuda=True, onnx=True, flags=set())  # the CPU on a GPU machine
     assert (p.device, p.dtype) == ("cpu", "float32") and p.reasons["device"] == "asked for"
+
+
+def test_gpu_batches_are_sized_by_tokens_not_capped_at_cpu_rows():
+    # 32k tokens of 40-token sentences is ~800 rows: a 64-row cap would starve the GPU
+    lengths = [40] * 5000
+    cuda, cpu = (DEVICE_DEFAULTS[k] for k in ("cuda", "cpu"))
+    assert len(token_batches(lengths, cuda["batch_tokens"], cuda["batch_size"])[0]) == 32768 // 40
+    assert len(token_batches(lengths, cpu["batch_tokens"], cpu["batch_size"])[0]) == 2048 // 40
+    stub = lambda ids, mask, types, task: None  # noqa: E731  (no model is run)
+    assert Tagger(None, None, device="cuda", runner=stub).batch_size == cuda["batch_size"] >= 32768 // 8
+    assert Tagger(None, None, device="cpu", runner=stub).batch_size == cpu["batch_size"]
+    assert Tagger(None, None, device="cuda", runner=stub, batch_size=7).batch_size == 7
 
 
 def test_explicit_options_win_and_aliases_are_normalized():
@@ -124,7 +135,6 @@ def test_bf16_loads_straight_into_bf16_and_stays_close_to_fp32(tiny):
     assert 0 < (a - b).abs().max() < 0.1
 
 
-@pytest.mark.skipif(not HAS_ORT, reason="onnxruntime not installed (extra 'fast')")
 def test_onnx_export_matches_torch_with_padding_and_is_cached(tiny, monkeypatch):
     model_dir, enc = tiny
     ref = Tagger.from_pretrained(model_dir, encoder=str(enc), dtype="float32", runtime="torch")
@@ -149,7 +159,6 @@ def test_onnx_export_matches_torch_with_padding_and_is_cached(tiny, monkeypatch)
     assert onnx_cache_dir(model_dir, "x", "int8") != onnx_cache_dir(model_dir, "x", "float32")
 
 
-@pytest.mark.skipif(not HAS_ORT, reason="onnxruntime not installed (extra 'fast')")
 def test_onnx_int8_gives_the_same_output_for_the_same_batches(tiny):
     """int8 activations are quantized per batch: the same sentences in the same batches give the
     same output (what makes chunked, resumed and Ray runs equal), run after run."""
