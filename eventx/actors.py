@@ -79,6 +79,16 @@ def _tokens(s: str) -> list[str]:
     return [t for t in (w.strip(_EDGE) for w in fold(s).split()) if t]
 
 
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """Folded country name (ACLED's, and the Arabic/Persian/English names of geo_countries.json) -> ACLED country."""
+    out: dict[str, str] = {}
+    for c in json.loads(data_file("geo_countries.json").read_text(encoding="utf-8"))["countries"].values():
+        for w in [c["name"]] + [x for words in c.get("names", {}).values() for x in words]:
+            out.setdefault(" ".join(_tokens(w)), c["name"])
+    return out
+
+
 def _first_forms(tok: str) -> list[str]:
     """A name's first word and the forms it has without glued clitics, most literal first."""
     forms = [tok]
@@ -158,6 +168,13 @@ class ActorDictionary:
         self.variants: dict[tuple[str, str], str] = {(e.variant_of, fold(e.country)): e.name
                                                      for e in self.entries.values() if e.variant_of}
         self.max_len = max((len(k.split()) for k in list(self.aliases) + list(self.generic)), default=1)
+        # A bare country name as an actor ("Russia struck...", آمریکا) is the state acting: ACLED codes
+        # its military forces. Only whole spans: "gunmen in Syria" must not become the Syrian army.
+        forces: dict[str, str] = {}
+        for e in self.entries.values():
+            if e.kind == "military" and not (e.parent or e.variant_of):
+                forces.setdefault(e.country, e.name)
+        self.country_forces = {k: forces[c] for k, c in _country_names().items() if c in forces}
         if not self.unidentified:
             raise ActorDictionaryError("no dictionary file gives 'unidentified' (the actor for unnamed perpetrators)")
 
@@ -256,6 +273,12 @@ class ActorDictionary:
         toks = _tokens(name)
         hits = self._all_hits(toks, name)
         if not hits:
+            for first in _first_forms(toks[0]) if toks else ():
+                entry = self.country_forces.get(" ".join([first] + toks[1:]))
+                if entry:
+                    why = (f"{text!r} names the country {self.entries[entry].country!r}: a state acting in a conflict "
+                           f"event is coded as its forces, {entry!r}")
+                    return self._resolve(self.entries[entry], None, country, date, why)
             return self._generic(text, name, toks, country, date)
         (key, i, j), rest = hits[0], hits[1:]
         entry, era_ix = self.aliases[key]
@@ -428,6 +451,11 @@ def actor_fields(spans: Mapping[str, Sequence[str]], *, country: str | None = No
         texts = list(spans.get(slot) or [])
         if texts:
             m = match(texts[0], country=country, date=date)
+            if n == 2 and len(texts) == 1 and not m.assoc and m.name and m.name == fields.get("actor1"):
+                # One group given both roles is a tagging slip far more often than an intra-group event;
+                # a named sub-group (assoc actor) on the other side is kept.
+                reasons[slot] = f"{texts[0]!r} resolves to actor1 ({m.name!r}) again: actor2 left empty"
+                continue
             others = [match(t, country=country, date=date) for t in texts[1:]]
             assoc = [x for x in dict.fromkeys([m.assoc] + [y for o in others for y in (o.name, o.assoc)]) if x and x != m.name]
             fields[slot], fields[f"inter{n}"] = m.name, m.inter

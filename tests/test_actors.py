@@ -239,6 +239,28 @@ def test_actor_fields_assoc_from_sub_group_and_second_span():
     assert f["inter1"] == 1 and "sub-group" in why["actor2"]
 
 
+def test_same_group_in_both_roles_leaves_actor2_empty_with_reason():
+    f, why = actor_fields({"actor1": ["قسد"], "actor2": ["قوات سوريا الديمقراطية"]}, country="Syria", event_class="clash")
+    assert f["actor1"] == "SDF: Syrian Democratic Forces" and "actor2" not in f and "inter2" not in f
+    assert "resolves to actor1" in why["actor2"]
+
+
+def test_bare_country_name_is_its_military_forces_only_as_a_whole_span():
+    for name in ("آمریکا", "آمريكا", "الولايات المتحدة", "أمريكا"):
+        m = match(name, country="Syria", date=dt.date(2022, 3, 1))
+        assert (m.name, m.inter) == ("Military Forces of the United States (2021-)", 8), name
+        assert "names the country 'United States'" in m.reason
+    m = match("Israel", country="Israel")
+    assert (m.name, m.inter) == ("Military Forces of Israel (2022-)", 1)
+    assert match("مسلحين في سوريا", country="Syria").inter == 3  # a place inside a span is not the state
+    assert match("باكستان").inter == 0  # no forces entry for the country: kept as written
+
+
+@pytest.mark.parametrize("span", ["قوات حوثية", "مسلحون حوثيون", "Houthi fighters", "شبه‌نظامیان حوثی"])
+def test_adjective_forms_of_a_group_name_match(span):
+    assert match(span, country="Yemen").name == "Houthi Movement"
+
+
 def test_unnamed_perpetrator_is_unidentified_armed_group():
     f, why = actor_fields({"actor2": ["المدنيين"]}, country="Iraq", event_class="explosive")
     assert (f["actor1"], f["inter1"]) == ("Unidentified Armed Group (Iraq)", 3) and "no actor named" in why["actor1"]

@@ -51,7 +51,7 @@ def main() -> int:
               "| trained without | " + " | ".join(ablation["langs"]) + " |", "|---|" + "---|" * len(ablation["langs"])]
         for row, vals in ablation["rows"].items():
             L.append(f"| {row} | " + " | ".join(vals.get(l, "-") for l in ablation["langs"]) + " |")
-        L.append("")
+        L += ["", ablation.get("note", ""), ""]
     cal = meta.get("calibration")
     if cal:
         L += ["## Decision offsets (calibrated on dev)", "",
