@@ -65,24 +65,33 @@ def _year(y: str | None, calendar: str) -> int | None:
     return n + 1300 if calendar == "persian" and n < 100 else n
 
 
+@lru_cache(maxsize=16)
+def _month_patterns(names: tuple[str, ...]) -> list[tuple[str, re.Pattern, re.Pattern, re.Pattern]]:
+    """Per month name, longest first: 'D MONTH [YEAR]', 'MONTH D[, YEAR]' and 'MONTH [YEAR]' (compiled once)."""
+    day = rf"(\d{{1,2}}|{_day_words()[1]})"
+    year = r"(?:\s+(?:عام\s+|سنة\s+|سال\s+|,\s*)?(\d{4}|\d{2}(?=\s|$)))?"
+    out = []
+    for name in sorted(names, key=len, reverse=True):
+        mon = rf"{re.escape(name)}(?:\s*ماه)?"  # Persian writes "تیرماه" / "تیر ماه"
+        out.append((name, re.compile(rf"(?:^|\s){day}\s+(?:من\s+)?(?:شهر\s+)?{mon}{year}(?:\s|$)"),
+                    re.compile(rf"(?:^|\s){mon}\s+(\d{{1,2}})(?:,?\s+(\d{{4}}))?(?:\s|$)"),
+                    re.compile(rf"(?:^|\s){mon}{year}(?:\s|$)")))
+    return out
+
+
 def _month_day(s: str, names: dict[str, int], calendar: str = "gregorian"):
     """(day|None, month, year|None) from 'D MONTH [YEAR]', 'MONTH D[, YEAR]' or 'MONTH [YEAR]' with any of
     ``names``; the day may be digits or a word ("السادس والعشرين من مارس", "هفت مهر")."""
-    dwords, dalt = _day_words()
-    day = rf"(\d{{1,2}}|{dalt})"
-    year = r"(?:\s+(?:عام\s+|سنة\s+|سال\s+|,\s*)?(\d{4}|\d{2}(?=\s|$)))?"
-
-    def num(x):
-        return int(x) if x.isdigit() else dwords[x]
-    for name in sorted(names, key=len, reverse=True):
-        mon = rf"{re.escape(name)}(?:\s*ماه)?"  # Persian writes "تیرماه" / "تیر ماه"
-        m = re.search(rf"(?:^|\s){day}\s+(?:من\s+)?(?:شهر\s+)?{mon}{year}(?:\s|$)", s)
+    dwords = _day_words()[0]
+    for name, day_first, month_first, month_only in _month_patterns(tuple(names)):
+        m = day_first.search(s)
         if m:
-            return num(m.group(1)), names[name], _year(m.group(2), calendar)
-        m = re.search(rf"(?:^|\s){mon}\s+(\d{{1,2}})(?:,?\s+(\d{{4}}))?(?:\s|$)", s)
+            d = m.group(1)
+            return int(d) if d.isdigit() else dwords[d], names[name], _year(m.group(2), calendar)
+        m = month_first.search(s)
         if m:
             return int(m.group(1)), names[name], _year(m.group(2), calendar)
-        m = re.search(rf"(?:^|\s){mon}{year}(?:\s|$)", s)
+        m = month_only.search(s)
         if m:
             return None, names[name], _year(m.group(1), calendar)
     return None
