@@ -65,7 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--engine", choices=("local", "ray"), default="local",
                     help="local: this process; ray: an actor pool on Ray Data (RAY_ADDRESS or a local instance)")
     ex.add_argument("--workers", type=int, default=None, help="--engine ray: actors, one tagger each "
-                    "(default: one per CPU of the cluster)")
+                    "(default: one per CPU of the cluster, or per --gpus-per-worker GPUs)")
+    ex.add_argument("--gpus-per-worker", type=float, default=0, help="--engine ray: GPUs each actor reserves "
+                    "(for example 1, or 0.5 for two actors per GPU); default 0, CPU actors")
     return ap
 
 
@@ -283,11 +285,11 @@ def main(argv=None, *, extractor=None) -> int:
     if args.engine == "ray":
         from eventx.ray_engine import EngineError, check_ready
         try:
-            check_ready(args.paths, args.workers)
+            check_ready(args.paths, args.workers, args.gpus_per_worker)
         except EngineError as e:
             ap.error(str(e))
-    elif args.workers is not None:
-        ap.error("--workers needs --engine ray")
+    elif args.workers is not None or args.gpus_per_worker:
+        ap.error("--workers and --gpus-per-worker need --engine ray")
     read_kw = dict(text_col=args.text_field, id_col=args.id_field, date_col=args.published_field,
                    source_col=args.source_field, title_col=args.title_field, published=published,
                    stdin_format=args.stdin_format, exclude=_own_files(args))
@@ -332,7 +334,7 @@ def _chunk_results(args, extractor, skip: int, read_kw: dict, chunk_kw: dict):
     if args.engine == "ray":
         from eventx.ray_engine import chunk_results
         return chunk_results(args.paths, read_kw=read_kw, chunk_kw=chunk_kw, skip=skip, model=args.model,
-                             encoder=args.encoder, workers=args.workers)
+                             encoder=args.encoder, workers=args.workers, gpus=args.gpus_per_worker)
     return (extractor.extract_chunk(c) for c in chunked(read_paths(args.paths, skip=skip, **read_kw), **chunk_kw))
 
 

@@ -30,7 +30,7 @@ class EngineError(ValueError):
     """The Ray engine cannot run this command; the message says why and what to do."""
 
 
-def check_ready(paths: list[str], workers: int | None) -> None:
+def check_ready(paths: list[str], workers: int | None, gpus: float = 0) -> None:
     """Raise EngineError when ``--engine ray`` cannot run on these inputs or on this install."""
     try:
         __import__("ray.data")
@@ -41,6 +41,15 @@ def check_ready(paths: list[str], workers: int | None) -> None:
         raise EngineError("--engine ray reads files and folders; '-' (stdin) works with --engine local only")
     if workers is not None and workers < 1:
         raise EngineError(f"--workers {workers}: must be at least 1")
+    if not 0 <= gpus <= 8:
+        raise EngineError(f"--gpus-per-worker {gpus}: must be between 0 and 8 (a fraction shares one GPU)")
+
+
+def pool_size(resources: dict, threads: int, gpus: float = 0) -> int:
+    """Default actor count: as many as the cluster's GPUs (``gpus`` each) or CPUs (``threads`` each) hold."""
+    if gpus:
+        return max(1, int(resources.get("GPU", 0) // gpus))
+    return max(1, int(resources.get("CPU", 1) // threads))
 
 
 def _datasource(paths: list[str], cwd: str, read_kw: dict, chunk_kw: dict, skip: int):
@@ -110,21 +119,24 @@ def _connect(workers: int | None, threads: int) -> bool:
 
 
 def chunk_results(paths: list[str], *, read_kw: dict, chunk_kw: dict, skip: int = 0, model: str | None = None,
-                  encoder: str | None = None, workers: int | None = None, threads: int = 1
+                  encoder: str | None = None, workers: int | None = None, threads: int = 1, gpus: float = 0
                   ) -> Iterator[list]:
     """Per chunk of input items, in input order: the ``DocResult`` list of ``Extractor.extract_chunk``.
 
     ``skip``: input items already done (a resumed run). ``workers``: actors in the pool (default:
     the cluster's CPUs / ``threads``); each actor reserves ``threads`` CPUs and runs the encoder
-    on that many threads.
+    on that many threads. ``gpus``: GPUs each actor reserves (Ray then shows it only those, and its
+    tagger runs there in bf16); with ``gpus`` the default pool is the cluster's GPUs / ``gpus``.
     """
-    check_ready(paths, workers)
+    check_ready(paths, workers, gpus)
     import ray
     import ray.data
     started = _connect(workers, threads)
     try:
-        if workers is None:
-            workers = max(1, int(ray.cluster_resources().get("CPU", 1) // threads))
+        res = ray.cluster_resources()
+        if gpus > res.get("GPU", 0):  # Ray would wait forever for a GPU that no node has
+            raise EngineError(f"--gpus-per-worker {gpus:g}: the Ray cluster has {res.get('GPU', 0):g} GPUs")
+        workers = workers or pool_size(res, threads, gpus)
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True  # the writer checkpoints in input order
         ctx.enable_progress_bars = False  # the CLI has its own
@@ -133,6 +145,7 @@ def chunk_results(paths: list[str], *, read_kw: dict, chunk_kw: dict, skip: int 
                                       num_cpus=0)  # reading is light; the CPUs go to the taggers
         ds = ds.map_batches(ChunkWorker, fn_constructor_kwargs={"model": model, "encoder": encoder},
                             batch_size=1, batch_format="numpy", concurrency=workers, num_cpus=threads,
+                            **({"num_gpus": gpus} if gpus else {}),
                             runtime_env={"env_vars": {"OMP_NUM_THREADS": str(threads)}})
         expect = 0
         for row in ds.iter_rows():

@@ -79,7 +79,20 @@ def test_ray_engine_refuses_stdin_and_workers_without_ray(tmp_path, capsys):
     assert e.value.code == 2 and "stdin" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         cli.main(["extract", str(tmp_path), "-o", str(tmp_path / "x.jsonl"), "--workers", "2"])
-    assert e.value.code == 2 and "--workers needs --engine ray" in capsys.readouterr().err
+    assert e.value.code == 2 and "--workers and --gpus-per-worker need --engine ray" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        cli.main(["extract", str(tmp_path), "-o", str(tmp_path / "x.jsonl"), "--gpus-per-worker", "1"])
+    assert e.value.code == 2 and "need --engine ray" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        cli.main(["extract", str(tmp_path), "-o", str(tmp_path / "x.jsonl"), "--engine", "ray", "--gpus-per-worker", "-1"])
+    assert e.value.code == 2 and "--gpus-per-worker -1" in capsys.readouterr().err
     with pytest.raises(SystemExit) as e:
         cli.main(["extract", str(tmp_path), "-o", str(tmp_path / "x.jsonl"), "--engine", "ray", "--workers", "0"])
     assert e.value.code == 2 and "at least 1" in capsys.readouterr().err
+
+
+def test_default_pool_is_one_actor_per_cpu_group_or_per_gpu_share():
+    from eventx.ray_engine import pool_size
+    assert pool_size({"CPU": 16.0}, threads=1) == 16 and pool_size({"CPU": 16.0}, threads=4) == 4
+    assert pool_size({"CPU": 64.0, "GPU": 8.0}, threads=1, gpus=1) == 8
+    assert pool_size({"CPU": 64.0, "GPU": 8.0}, threads=1, gpus=0.5) == 16
