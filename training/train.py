@@ -103,12 +103,15 @@ def main(argv=None) -> int:
     ap.add_argument("--max-minutes", type=float, default=None, help="stop training after this many minutes")
     ap.add_argument("--limit", type=int, default=None, help="use only N training records (smoke tests)")
     ap.add_argument("--epochs", type=int, default=None, help="override the config's epochs (ablations)")
+    ap.add_argument("--seed", type=int, default=None, help="override the config's seed")
     ap.add_argument("--max-steps", type=int, default=None,
                     help="train exactly this many steps, epochs repeated as needed (equal budgets for ablations)")
     args = ap.parse_args(argv)
     cfg = json.loads(Path(args.config).read_text())
     if args.epochs:
         cfg["epochs"] = args.epochs
+    if args.seed is not None:
+        cfg["seed"] = args.seed
     seed = cfg["seed"]
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
     torch.set_num_threads(cfg.get("threads", torch.get_num_threads()))
