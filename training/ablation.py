@@ -20,7 +20,12 @@ ROWS = {"all": "nothing (all languages)", "no_ar": "Arabic", "no_fa": "Persian",
 
 
 def main(argv: list[str]) -> int:
-    base = Path(argv[0] if argv else "/tmp/ablation")
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("outdir", nargs="?", default="/tmp/ablation")
+    ap.add_argument("--note", default="", help="a sentence added to the table's note (for example a rerun's reason)")
+    args = ap.parse_args(argv)
+    base = Path(args.outdir)
     out = {"langs": LANGS, "rows": {}, "raw": {}}
     steps, offsets = None, {}
     for key, label in ROWS.items():
@@ -31,6 +36,8 @@ def main(argv: list[str]) -> int:
         meta = json.loads((d / "tagger.json").read_text())
         steps = meta["steps"]
         offsets[key] = meta.get("o_bias", {})
+        if meta["config"]["seed"] != json.loads((ROOT / "training" / "config.json").read_text())["seed"]:
+            label += f" (seed {meta['config']['seed']})"
         cached = base / f"{key}.eval.json"  # scored once per model; a rerun only scores new models
         if cached.is_file():
             res = json.loads(cached.read_text())
@@ -46,7 +53,7 @@ def main(argv: list[str]) -> int:
     out["note"] = (f"Each model trained with training/config.json for the same {steps} optimizer steps (an equal "
                    "budget: a mix without a language has fewer batches per epoch; shorter than the shipped model's "
                    "run so all four fit the CPU budget), then its two O offsets calibrated on the dev split of its "
-                   "own training languages only; scored on the test split, seqeval strict, fp32.")
+                   "own training languages only; scored on the test split, seqeval strict, fp32." + (" " + args.note if args.note else ""))
     (ROOT / "training" / "ablation.json").write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n")
     return 0
 
