@@ -47,6 +47,15 @@ VARIANTS = {"cpu": [("torch", "float32"), ("torch", "bfloat16"), ("torch", "int8
                     ("onnx", "int8")],
             "cuda": [("torch", "float32"), ("torch", "bfloat16"), ("torch", "float16")]}
 SMALL = {"sentences": 30, "docs": 6}
+# The issue's GPU target: sentences/s of tagging on one H100-class GPU.
+GPU_TARGET_SENTENCES_PER_S = 20_000.0
+# On a GPU 2,100 sentences take a fraction of a second: the timed passes repeat them up to this many.
+GPU_MIN_SENTENCES = 40_000
+# Dense bf16 tensor-core peak (TFLOP/s, vendor datasheets, no sparsity), matched in this order as a
+# substring of torch.cuda.get_device_name(): the more specific names first.
+GPU_BF16_PEAK_TFLOPS = [("H100 PCIe", 756.0), ("H100 NVL", 835.0), ("H100", 989.0), ("H200", 989.0),
+                        ("GH200", 989.0), ("B200", 2250.0), ("A100", 312.0), ("L40S", 362.0), ("L4", 121.0),
+                        ("A10", 125.0), ("RTX 4090", 165.0)]
 INTERESTING_FLAGS = ("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx_vnni",
                      "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16")
 
@@ -242,10 +251,26 @@ def trigger_pass(tagger, sentences: list[str]) -> list:
     return [tagger._decode(pr, tagger.trig_labels, spans[i], sentences[i]) for i, pr in zip(live, probs)]
 
 
-def eventx_tokens(tagger, sentences: list[str]) -> int:
-    """Encoder input tokens of pass 1 (pieces plus the two special tokens per sentence)."""
+def eventx_lengths(tagger, sentences: list[str]) -> list[int]:
+    """Encoder input tokens of pass 1 per sentence (pieces plus the two special tokens)."""
     from eventx.segment import word_spans
-    return sum(sum(map(len, tagger.tok.encode_words([s[a:b] for a, b in word_spans(s)]))) + 2 for s in sentences)
+    return [sum(map(len, tagger.tok.encode_words([s[a:b] for a, b in word_spans(s)]))) + 2 for s in sentences]
+
+
+def eventx_tokens(tagger, sentences: list[str]) -> int:
+    return sum(eventx_lengths(tagger, sentences))
+
+
+def encoder_flops(lengths: list[int], layers: int, hidden: int, ffn: int) -> float:
+    """Forward FLOPs of a BERT-style encoder on sequences of these lengths: the matmuls (2 FLOPs per
+    multiply-add) of the projections, the feed-forward block and attention's scores and mixing."""
+    per_token = 2 * layers * (4 * hidden * hidden + 2 * hidden * ffn)
+    return float(sum(per_token * n + 4 * layers * hidden * n * n for n in lengths))
+
+
+def gpu_peak_tflops(name: str | None) -> tuple[float, str] | None:
+    """(dense bf16 peak TFLOP/s, the table entry matched) for a CUDA device name; None if unknown."""
+    return next(((t, k) for k, t in GPU_BF16_PEAK_TFLOPS if name and k in name), None)
 
 
 def fast_tokenizer(tok):
@@ -331,8 +356,13 @@ def _measure_eventx(model, sentences, docs, plan_kw: dict, label: str, *, end_to
     tokens = eventx_tokens(tagger, sentences)
     warm = sentences[:16]
     _, secs, cpu = _timed(lambda: trigger_pass(tagger, sentences), lambda: trigger_pass(tagger, warm))
+    extra = {}
+    if tagger.model is not None:  # achieved encoder TFLOP/s (set against the GPU's peak in the summary)
+        c = tagger.model.encoder.config
+        flops = encoder_flops(eventx_lengths(tagger, sentences), c.num_hidden_layers, c.hidden_size, c.intermediate_size)
+        extra["encoder_tflops_per_s"] = round(flops / secs / 1e12, 3)
     rows = [_row(name, "trigger pass", len(sentences), tokens, secs, cpu, _peak_mb(), load_s=round(load, 1),
-                 first_load_s=first_load and round(first_load, 1), rss_at_start_mb=start_rss)]
+                 first_load_s=first_load and round(first_load, 1), rss_at_start_mb=start_rss, **extra)]
     _log(f"{name}: trigger pass {rows[-1]['per_s']} sentences/s")
     events, secs, cpu = _timed(lambda: tagger.predict(sentences), lambda: tagger.predict(warm))
     n_events = sum(map(len, events))
@@ -412,6 +442,9 @@ def run(n_sentences: int, n_docs: int, *, data: str | None = None, model: str | 
     _log(f"{len(sentences)} sentences, {len(docs)} documents; baseline RSS {_rss_mb()} MB")
     default = plan_inference()
     kind = default.device.split(":")[0]
+    if kind == "cuda" and len(sentences) < GPU_MIN_SENTENCES:  # long enough to time a GPU
+        sentences = sentences * -(-GPU_MIN_SENTENCES // len(sentences))
+        _log(f"GPU: the sentences repeated to {len(sentences)}")
     rows, plans = [], {}
     r, plans["default"] = _measure_eventx(model, sentences, docs, {}, "default", end_to_end=True)
     rows += r
@@ -456,7 +489,8 @@ def run(n_sentences: int, n_docs: int, *, data: str | None = None, model: str | 
             "model_version": json.loads((Path(model) / "tagger.json").read_text()).get("version"),
             "default_plan": plans["default"],
             "device_defaults": DEVICE_DEFAULTS, "results": rows, "accuracy": acc,
-            "summary": summarize(rows, acc, plans["default"]), "seconds": round(time.time() - t_start, 1)}
+            "summary": summarize(rows, acc, plans["default"], gpu=machine().get("gpu")),
+            "seconds": round(time.time() - t_start, 1)}
 
 
 def _find(rows, engine_part: str, what: str) -> dict | None:
@@ -468,7 +502,7 @@ def _mean_f1(a: dict, metric: str) -> float:
     return 100 * sum(vals) / len(vals)
 
 
-def summarize(rows: list[dict], acc: dict, default: dict) -> dict:
+def summarize(rows: list[dict], acc: dict, default: dict, gpu: str | None = None) -> dict:
     """The issue's targets against what was measured (None where it was not measured)."""
     d_trig, d_pred = _find(rows, "(default)", "trigger pass"), _find(rows, "(default)", "predict")
     hf = _find(rows, "hf-pipeline", "trigger pass")
@@ -487,6 +521,13 @@ def summarize(rows: list[dict], acc: dict, default: dict) -> dict:
             a, b = _mean_f1(acc["float32"], metric), _mean_f1(acc["default"], metric)
             f[metric] = {"float32": round(a, 2), "default": round(b, 2), "drop_points": round(a - b, 2)}
         out["f1_drop_points"] = {"target": TARGETS["f1_drop_points"], **f}
+    if gpu and default["device"].startswith("cuda"):
+        peak = gpu_peak_tflops(gpu)
+        got = d_trig and d_trig.get("encoder_tflops_per_s")
+        out["gpu"] = {"device": gpu, "target": GPU_TARGET_SENTENCES_PER_S, "predict": d_pred and d_pred["per_s"],
+                      "trigger_pass": d_trig and d_trig["per_s"], "encoder_tflops_per_s": got,
+                      "bf16_peak_tflops": peak and peak[0], "peak_entry": peak and peak[1],
+                      "fraction_of_peak": round(got / peak[0], 4) if peak and got else None}
     return out
 
 
@@ -612,6 +653,15 @@ def markdown(res: dict, json_name: str = "RESULTS.json") -> str:
             lines.append(f"| {metric.replace('_', ' ')} F1 drop vs fp32 (mean over languages) | <= "
                          f"{fd['target']} points | {v['drop_points']:+.2f} ({v['float32']:.2f} -> {v['default']:.2f})"
                          f" | {met(v['drop_points'] <= fd['target'], v['drop_points'], fd['target'])} |")
+    if "gpu" in s:
+        g = s["gpu"]
+        for key, label in (("predict", "predict, both passes"), ("trigger_pass", "trigger pass")):
+            lines.append(f"| GPU tagging sentences/s ({label}) | >= {g['target']:,.0f} | {_fmt(g[key])} | "
+                         f"{met(g[key] is not None and g[key] >= g['target'], g[key], g['target'])} |")
+        frac = g["fraction_of_peak"]
+        lines.append(f"| GPU encoder TFLOP/s, trigger pass (share of the {g['peak_entry'] or 'unknown'} bf16 peak "
+                     f"{_fmt(g['bf16_peak_tflops'], 0)}) | reported | {_fmt(g['encoder_tflops_per_s'], 2)} "
+                     f"({'n/a' if frac is None else f'{100 * frac:.2f}%'}) | - |")
     lines.append("")
     lines += _notes(res)
     return "\n".join(lines) + "\n"
@@ -632,7 +682,9 @@ def _notes(res: dict) -> list[str]:
                    f"of {res.get('repeat', 1)} runs, which removes part of that noise, not all of it.")
     if not res["machine"]["gpu"]:
         out.append("- No GPU on this machine: the CUDA path (bf16, 32k-token batches, inputs built before the "
-                   "first forward pass, one transfer back) is untested on hardware here.")
+                   "first forward pass, one transfer back) is untested on hardware here, so the GPU target "
+                   "(20,000 sentences/s on one H100) and the fraction of the GPU's bf16 peak are not measured. "
+                   "Run `make bench` on a CUDA machine to fill them in.")
     return (["## Notes", ""] + out + [""]) if out else []
 
 

@@ -218,3 +218,32 @@ def test_bench_refuses_a_missing_data_folder_by_name_and_small_mode_falls_back(t
     inp = bench.bench_inputs(6, 3, None)  # the project corpus: same sources, real sentences
     assert inp["origin"].startswith("project corpus") and len(inp["sentences"]) == 6
     assert inp["languages"] == ["ar"] * 2 + ["fa"] * 2 + ["en"] * 2 and len(inp["documents"]) == 3
+
+
+def test_gpu_summary_sets_speed_against_the_target_and_flops_against_the_peak():
+    from eventx.bench import encoder_flops, gpu_peak_tflops, markdown, summarize
+    # one 10-token sequence through a 1-layer, 4-wide encoder with an 8-wide feed-forward block:
+    # 2*(4*16 + 2*32) = 256 FLOPs per token, attention 4*1*4*100 = 1600
+    assert encoder_flops([10], layers=1, hidden=4, ffn=8) == 256 * 10 + 1600
+    assert gpu_peak_tflops("NVIDIA H100 80GB HBM3") == (989.0, "H100")
+    assert gpu_peak_tflops("NVIDIA H100 PCIe") == (756.0, "H100 PCIe")
+    assert gpu_peak_tflops("Some Future GPU") is None and gpu_peak_tflops(None) is None
+    common = {"tokens": 0, "seconds": 1.0, "cpu_seconds": 1.0, "peak_rss_mb": 3000.0}
+    rows = [{"engine": "eventx torch bfloat16 (default)", "what": "trigger pass", "per_s": 25_000.0,
+             "encoder_tflops_per_s": 98.9, **common},
+            {"engine": "eventx torch bfloat16 (default)", "what": "predict (both passes)", "per_s": 18_000.0, **common}]
+    plan = {"device": "cuda", "dtype": "bfloat16", "runtime": "torch"}
+    g = summarize(rows, {}, plan, gpu="NVIDIA H100 80GB HBM3")["gpu"]
+    assert g["fraction_of_peak"] == 0.1 and g["trigger_pass"] == 25_000.0 and g["predict"] == 18_000.0
+    assert "gpu" not in summarize(rows, {}, dict(plan, device="cpu"), gpu=None)
+    res = {"machine": {"gpu": "NVIDIA H100 80GB HBM3", "cpu_model": "x", "usable_cpus": 16, "logical_cpus": 16,
+                       "torch_threads": 16, "cpu_flags": [], "python": "3", "torch": "2", "transformers": "5",
+                       "onnxruntime": "1", "platform": "linux"},
+           "summary": summarize(rows, {}, plan, gpu="NVIDIA H100 80GB HBM3"), "results": rows, "accuracy": {},
+           "inputs": {"sentences": 2, "documents": 0, "seed": 1, "sources": {}, "origin": "x"}, "command": "c",
+           "date": "d", "eventx": "0", "model": "m", "model_version": "v", "default_plan": plan,
+           "contention": {"before": {"loadavg": [0, 0, 0], "busy_processes": []},
+                          "after": {"loadavg": [0, 0, 0], "busy_processes": []}}}
+    md = markdown(res)
+    assert "| GPU tagging sentences/s (trigger pass) | >= 20,000 | 25,000.0 | yes |" in md
+    assert "**no** (missed by 10.0%)" in md and "98.90 (10.00%)" in md
