@@ -27,7 +27,7 @@ def main(argv=None) -> int:
             trig = r.evidence[0]
             print(f"  {r.event_class:12s} {r.sub_event_type:38s} conf {r.confidence:.2f}  trigger «{trig.text}» @{trig.start}")
             print(f"      actor1={r.actor1 or '-'} [{r.inter1}]  actor2={r.actor2 or '-'} [{r.inter2}]  "
-                  f"location={r.location or '-'}  date={r.event_date or '-'} (p{r.time_precision})  fatalities={r.fatalities}")
+                  f"location={r.location or '-'}  date={f'{r.event_date} (p{r.time_precision})' if r.event_date else '-'}  fatalities={r.fatalities}")
     write_records(allrecs, str(out / "seeds_events.jsonl"), "jsonl")
     write_records(allrecs, str(out / "seeds_events.csv"), "csv")
     print(f"\n{len(allrecs)} events written to out/seeds_events.jsonl and out/seeds_events.csv (ACLED column order)")
