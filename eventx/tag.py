@@ -171,8 +171,9 @@ class Tagger:
         self.tok = tok
         self.max_pieces = max_pieces
         self.device = torch.device(device)
-        self.batch_size = batch_size or DEVICE_DEFAULTS[self.device.type]["batch_size"]  # rows per encoder batch
-        self.batch_tokens = batch_tokens or (plan.batch_tokens if plan else DEVICE_DEFAULTS["cpu"]["batch_tokens"])
+        defaults = DEVICE_DEFAULTS[self.device.type]
+        self.batch_size = batch_size or defaults["batch_size"]  # rows per encoder batch
+        self.batch_tokens = batch_tokens or (plan.batch_tokens if plan else defaults["batch_tokens"])
         self.meta = meta or {}
         self.trig_labels = self.meta.get("trigger_labels", trigger_labels())
         self.arg_labels = self.meta.get("argument_labels", argument_labels())

@@ -53,7 +53,8 @@ def test_gpu_batches_are_sized_by_tokens_not_capped_at_cpu_rows():
     assert len(token_batches(lengths, cuda["batch_tokens"], cuda["batch_size"])[0]) == 32768 // 40
     assert len(token_batches(lengths, cpu["batch_tokens"], cpu["batch_size"])[0]) == 2048 // 40
     stub = lambda ids, mask, types, task: None  # noqa: E731  (no model is run)
-    assert Tagger(None, None, device="cuda", runner=stub).batch_size == cuda["batch_size"] >= 32768 // 8
+    on_gpu = Tagger(None, None, device="cuda", runner=stub)
+    assert on_gpu.batch_size == cuda["batch_size"] >= 32768 // 8 and on_gpu.batch_tokens == cuda["batch_tokens"]
     assert Tagger(None, None, device="cpu", runner=stub).batch_size == cpu["batch_size"]
     assert Tagger(None, None, device="cuda", runner=stub, batch_size=7).batch_size == 7
 
