@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from eventx.geocode import countries, country_names
 from eventx.normalize import clean_name, fold, lexicon
 from eventx.taxonomy import data_file
 
@@ -81,11 +82,11 @@ def _tokens(s: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
-    """Folded country name (ACLED's, and the Arabic/Persian/English names of geo_countries.json) -> ACLED country."""
+    """Folded country name (``geocode.country_names``) -> ACLED country name."""
+    table = countries()
     out: dict[str, str] = {}
-    for c in json.loads(data_file("geo_countries.json").read_text(encoding="utf-8"))["countries"].values():
-        for w in [c["name"]] + [x for words in c.get("names", {}).values() for x in words]:
-            out.setdefault(" ".join(_tokens(w)), c["name"])
+    for name, cc in country_names():
+        out.setdefault(" ".join(_tokens(name)), table[cc]["name"])
     return out
 
 

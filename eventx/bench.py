@@ -257,10 +257,6 @@ def eventx_lengths(tagger, sentences: list[str]) -> list[int]:
     return [sum(map(len, tagger.tok.encode_words([s[a:b] for a, b in word_spans(s)]))) + 2 for s in sentences]
 
 
-def eventx_tokens(tagger, sentences: list[str]) -> int:
-    return sum(eventx_lengths(tagger, sentences))
-
-
 def encoder_flops(lengths: list[int], layers: int, hidden: int, ffn: int) -> float:
     """Forward FLOPs of a BERT-style encoder on sequences of these lengths: the matmuls (2 FLOPs per
     multiply-add) of the projections, the feed-forward block and attention's scores and mixing."""
@@ -353,13 +349,14 @@ def _measure_eventx(model, sentences, docs, plan_kw: dict, label: str, *, end_to
     load = time.perf_counter() - t0
     plan = tagger.plan
     name = f"eventx {plan.runtime} {plan.dtype}" + (" (default)" if label == "default" else "")
-    tokens = eventx_tokens(tagger, sentences)
+    lengths = eventx_lengths(tagger, sentences)
+    tokens = sum(lengths)
     warm = sentences[:16]
     _, secs, cpu = _timed(lambda: trigger_pass(tagger, sentences), lambda: trigger_pass(tagger, warm))
     extra = {}
     if tagger.model is not None:  # achieved encoder TFLOP/s (set against the GPU's peak in the summary)
         c = tagger.model.encoder.config
-        flops = encoder_flops(eventx_lengths(tagger, sentences), c.num_hidden_layers, c.hidden_size, c.intermediate_size)
+        flops = encoder_flops(lengths, c.num_hidden_layers, c.hidden_size, c.intermediate_size)
         extra["encoder_tflops_per_s"] = round(flops / secs / 1e12, 3)
     rows = [_row(name, "trigger pass", len(sentences), tokens, secs, cpu, _peak_mb(), load_s=round(load, 1),
                  first_load_s=first_load and round(first_load, 1), rss_at_start_mb=start_rss, **extra)]
@@ -480,16 +477,17 @@ def run(n_sentences: int, n_docs: int, *, data: str | None = None, model: str | 
                 break
             acc[name] = a
     after = {"loadavg": list(os.getloadavg()), "busy_processes": busy_processes()}
+    info = machine()
     return {"eventx": __version__, "date": dt.datetime.now().isoformat(timespec="seconds"),
             "command": "python -m eventx.bench " + " ".join(sys.argv[1:]),
-            "machine": machine(), "contention": {"before": before, "after": after},
+            "machine": info, "contention": {"before": before, "after": after},
             "inputs": {k: inputs[k] for k in ("seed", "sources", "origin")} | {"sentences": len(sentences),
                                                                      "documents": len(docs)},
             "model": str(Path(model).relative_to(ROOT)) if Path(model).is_relative_to(ROOT) else model,
             "model_version": json.loads((Path(model) / "tagger.json").read_text()).get("version"),
             "default_plan": plans["default"],
             "device_defaults": DEVICE_DEFAULTS, "results": rows, "accuracy": acc,
-            "summary": summarize(rows, acc, plans["default"], gpu=machine().get("gpu")),
+            "summary": summarize(rows, acc, plans["default"], gpu=info["gpu"]),
             "seconds": round(time.time() - t_start, 1)}
 
 

@@ -23,7 +23,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from typing import Iterable, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 from eventx.normalize import fold
 from eventx.taxonomy import data_file
@@ -103,12 +103,26 @@ class _Hit(NamedTuple):
     via: str  # how the name matched
 
 
+@lru_cache(maxsize=1)
+def countries() -> dict:
+    """geo_countries.json: ISO alpha-2 -> ACLED name, iso, region, Arabic/Persian/English names, adjectives."""
+    return json.loads(data_file("geo_countries.json").read_text(encoding="utf-8"))["countries"]
+
+
+def country_names() -> Iterator[tuple[str, str]]:
+    """(name as written, ISO alpha-2) for each country's ACLED name and its Arabic/Persian/English names."""
+    for cc, c in countries().items():
+        yield c["name"], cc
+        for names in c.get("names", {}).values():
+            yield from ((n, cc) for n in names)
+
+
 class Gazetteer:
     """GeoNames places and ACLED's names, indexed once; every lookup is a few dict hits."""
 
     def __init__(self, min_population: int = 500):
         t0 = time.perf_counter()
-        self.countries: dict = json.loads(data_file("geo_countries.json").read_text(encoding="utf-8"))["countries"]
+        self.countries: dict = countries()
         adm = json.loads(data_file("geo_admin1.json").read_text(encoding="utf-8"))
         self.admin1: dict[str, dict] = adm["admin1"]
         moved: dict[str, dict[str, list[str]]] = adm.get("_moved", {})
@@ -137,9 +151,9 @@ class Gazetteer:
 
         self.country_keys: dict[str, str] = {}
         self.adjective_keys: dict[str, str] = {}
+        for n, cc in country_names():
+            self.country_keys.setdefault(place_key(n), cc)
         for cc, c in self.countries.items():
-            for n in [c["name"], *[x for ns in c.get("names", {}).values() for x in ns]]:
-                self.country_keys.setdefault(place_key(n), cc)
             for n in c.get("adjectives", []):
                 self.adjective_keys.setdefault(fold(n), cc)
         self.build_seconds = time.perf_counter() - t0
@@ -582,8 +596,7 @@ def _location_name(g: Gazetteer, p: _Place) -> str:
 @lru_cache(maxsize=1)
 def _mention_pattern():
     g = gazetteer()
-    names = {fold(n): cc for cc, c in g.countries.items() for ns in c.get("names", {}).values() for n in ns}
-    names.update({fold(c["name"]): cc for cc, c in g.countries.items()})
+    names = {fold(n): cc for n, cc in country_names()}
     names.update(g.adjective_keys)
     alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True) if len(n) > 2)
     # whole words, optionally with an Arabic clitic (والعراق, بسوريا)

@@ -28,6 +28,7 @@ def main(argv: list[str]) -> int:
     base = Path(args.outdir)
     out = {"langs": LANGS, "rows": {}, "raw": {}}
     steps, offsets = None, {}
+    config_seed = json.loads((ROOT / "training" / "config.json").read_text())["seed"]
     for key, label in ROWS.items():
         d = base / key
         if not (d / "tagger.json").is_file():
@@ -36,7 +37,7 @@ def main(argv: list[str]) -> int:
         meta = json.loads((d / "tagger.json").read_text())
         steps = meta["steps"]
         offsets[key] = meta.get("o_bias", {})
-        if meta["config"]["seed"] != json.loads((ROOT / "training" / "config.json").read_text())["seed"]:
+        if meta["config"]["seed"] != config_seed:
             label += f" (seed {meta['config']['seed']})"
         cached = base / f"{key}.eval.json"  # scored once per model; a rerun only scores new models
         if cached.is_file():

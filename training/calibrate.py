@@ -56,11 +56,12 @@ def _smoothed_best(curve: dict[float, float]) -> float:
     return max(xs, key=lambda x: (round(smooth[x], 6), -abs(x)))
 
 
-def calibrate(model_dir: Path, exclude_langs: tuple[str, ...] = ()) -> dict:
+def calibrate(model_dir: Path) -> dict:
     tagger = Tagger.from_pretrained(model_dir, dtype="float32", runtime="torch")  # the reference precision
     _memoize(tagger)
     # an ablation model is tuned only on the languages it was trained on: the left-out one stays unseen
-    recs = [r for r in load_corpus() if r["split"] == "dev" and r["lang"] not in exclude_langs]
+    excluded = set(tagger.meta.get("excluded_languages", ()))
+    recs = [r for r in load_corpus() if r["split"] == "dev" and r["lang"] not in excluded]
     tagger.o_bias = {"trigger": 0.0, "argument": 0.0}
     found = {}
     for task, name in (("trigger", "trigger_classification"), ("argument", "argument_classification")):
@@ -89,7 +90,7 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default=None)
     args = ap.parse_args(argv)
     model_dir = Path(args.model) if args.model else default_model_dir()
-    found = calibrate(model_dir, tuple(json.loads((model_dir / CONFIG_FILE).read_text()).get("excluded_languages", ())))
+    found = calibrate(model_dir)
     write_offsets(model_dir, found)
     print(json.dumps({t: {k: v[k] for k in ("offset", "dev_f1", "dev_f1_at_0")} for t, v in found.items()}))
     return 0
